@@ -1,0 +1,196 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Actor } from '../audit/actor';
+import { recordAudit } from '../audit/record';
+import { secretBox } from '../crypto';
+import type { SecretBox } from '../crypto/secret-box';
+import type { Db } from '../db/client';
+import { recoveryCodes, type User, users } from '../db/schema';
+import { verifyPassword } from './password';
+import { createSession } from './sessions';
+import {
+  ACCOUNT_RULE,
+  ADDRESS_RULE,
+  accountKey,
+  addressKey,
+  checkThrottle,
+  clearFailures,
+  minutesLabel,
+  recordFailure,
+} from './throttle';
+import { hashRecoveryCode, normalizeRecoveryCode, verifyTotp } from './totp';
+
+export type SignInInput = {
+  username: string;
+  password: string;
+  /** TOTP code or recovery code, once the user enrolled. */
+  code?: string;
+  clientAddress: string | null;
+  userAgent: string | null;
+};
+
+export type SignInError =
+  | { code: 'invalid_credentials'; message: string }
+  | { code: 'throttled'; message: string; retryAfterMinutes: number }
+  | { code: 'totp_required'; message: string }
+  | { code: 'totp_invalid'; message: string };
+
+export type SignInResult = { ok: true; user: User; sessionToken: string } | { ok: false; error: SignInError };
+
+const GENERIC = 'Wrong user name or password.';
+
+/**
+ * The whole sign-in decision, independent of the auth framework. Unknown user, wrong password
+ * and disabled account take the same path (one argon2 verification each) and the same answer.
+ */
+export async function signIn(
+  db: Db,
+  input: SignInInput,
+  box: SecretBox = secretBox(),
+): Promise<SignInResult> {
+  const username = normalizeUsername(input.username);
+  const password = typeof input.password === 'string' ? input.password : '';
+  const actor: Actor = { userId: null, label: username || '(empty)', clientAddress: input.clientAddress };
+  const keys = [accountKey(username), ...(input.clientAddress ? [addressKey(input.clientAddress)] : [])];
+
+  for (const [key, rule] of [
+    [keys[0]!, ACCOUNT_RULE],
+    ...(keys[1] ? [[keys[1], ADDRESS_RULE] as const] : []),
+  ] as const) {
+    const state = await checkThrottle(db, key, rule);
+    if (state.throttled) {
+      const minutes = minutesLabel(state.retryAfterMs);
+      await recordAudit(db, {
+        actor,
+        action: 'auth.sign_in_throttled',
+        targetType: 'user',
+        target: username,
+        details: { key: key.split(':')[0], retryAfterMinutes: minutes },
+      });
+      return {
+        ok: false,
+        error: {
+          code: 'throttled',
+          message: `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+          retryAfterMinutes: minutes,
+        },
+      };
+    }
+  }
+
+  const user = username
+    ? (await db.select().from(users).where(eq(users.username, username)).limit(1))[0]
+    : undefined;
+  const passwordOk = await verifyPassword(user?.passwordHash, password);
+
+  if (!user || !passwordOk || user.disabled) {
+    const reason = !user ? 'unknown_user' : !passwordOk ? 'wrong_password' : 'disabled';
+    await db.transaction(async (tx) => {
+      await recordFailure(tx, keys);
+      await recordAudit(tx, {
+        actor: { ...actor, userId: user?.id ?? null },
+        action: 'auth.sign_in_failed',
+        targetType: 'user',
+        targetId: user?.id,
+        target: username,
+        details: { reason },
+      });
+    });
+    return { ok: false, error: { code: 'invalid_credentials', message: GENERIC } };
+  }
+
+  let totpStep: number | undefined;
+  let recoveryCodeId: string | undefined;
+  if (user.totpEnabledAt && user.totpSecretEnc) {
+    const code = (input.code ?? '').trim();
+    if (!code) {
+      return {
+        ok: false,
+        error: { code: 'totp_required', message: 'Enter the 6-digit code from your authenticator app.' },
+      };
+    }
+    const totp = await verifyTotp(box.open(user.totpSecretEnc, 'totp-secret'), code, user.totpLastStep);
+    if (totp.valid) {
+      totpStep = totp.step;
+    } else {
+      recoveryCodeId = await findUnusedRecoveryCode(db, user.id, code);
+    }
+    if (totpStep === undefined && recoveryCodeId === undefined) {
+      await db.transaction(async (tx) => {
+        await recordFailure(tx, keys);
+        await recordAudit(tx, {
+          actor: { ...actor, userId: user.id },
+          action: 'auth.sign_in_failed',
+          targetType: 'user',
+          targetId: user.id,
+          target: username,
+          details: { reason: 'wrong_code' },
+        });
+      });
+      return {
+        ok: false,
+        error: { code: 'totp_invalid', message: 'That code is not valid. Try the current one.' },
+      };
+    }
+  }
+
+  const now = new Date();
+  const sessionToken = await db.transaction(async (tx) => {
+    if (recoveryCodeId) {
+      // The `used_at IS NULL` guard makes a recovery code single-use even under concurrency.
+      const used = await tx
+        .update(recoveryCodes)
+        .set({ usedAt: now })
+        .where(and(eq(recoveryCodes.id, recoveryCodeId), isNull(recoveryCodes.usedAt)))
+        .returning({ id: recoveryCodes.id });
+      if (used.length === 0) return null;
+    }
+    await tx
+      .update(users)
+      .set({ lastSignInAt: now, ...(totpStep !== undefined ? { totpLastStep: totpStep } : {}) })
+      .where(eq(users.id, user.id));
+    await clearFailures(tx, keys[0]!);
+    const { token, session } = await createSession(tx, {
+      userId: user.id,
+      clientAddress: input.clientAddress,
+      userAgent: input.userAgent,
+      now,
+    });
+    await recordAudit(tx, {
+      actor: { userId: user.id, label: user.username, clientAddress: input.clientAddress },
+      action: 'auth.sign_in',
+      targetType: 'user',
+      targetId: user.id,
+      target: user.username,
+      details: {
+        sessionId: session.id,
+        second_factor: totpStep !== undefined ? 'totp' : recoveryCodeId ? 'recovery_code' : 'none',
+      },
+    });
+    return token;
+  });
+  if (!sessionToken) {
+    return { ok: false, error: { code: 'totp_invalid', message: 'That recovery code was already used.' } };
+  }
+  return { ok: true, user, sessionToken };
+}
+
+async function findUnusedRecoveryCode(db: Db, userId: string, input: string): Promise<string | undefined> {
+  const code = normalizeRecoveryCode(input);
+  if (!code) return undefined;
+  const [row] = await db
+    .select({ id: recoveryCodes.id })
+    .from(recoveryCodes)
+    .where(
+      and(
+        eq(recoveryCodes.userId, userId),
+        eq(recoveryCodes.codeHash, hashRecoveryCode(code)),
+        isNull(recoveryCodes.usedAt),
+      ),
+    )
+    .limit(1);
+  return row?.id;
+}
+
+export function normalizeUsername(input: unknown): string {
+  return typeof input === 'string' ? input.trim().toLowerCase().slice(0, 100) : '';
+}
