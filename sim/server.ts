@@ -317,8 +317,12 @@ class Session {
     }
     const result = this.sim.state.execute(command, this.user as NonNullable<typeof this.user>);
     if (faults.takeDrop(path, 'after-apply')) return this.destroy();
+    // `/quit` gets only `!fatal session terminated on request` (API manual), no `!done`.
+    if (result.fatal !== undefined) {
+      this.fatal(result.fatal);
+      return;
+    }
     await this.reply(result, tag, run);
-    if (result.fatal !== undefined) this.fatal(result.fatal);
     if (result.reboot) void this.sim.reboot();
   }
 

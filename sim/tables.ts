@@ -301,11 +301,11 @@ export class AddressListTable extends Table {
   }
 
   prune(now: number): void {
-    let expired: StoredRow[] | null = null;
+    const expired: StoredRow[] = [];
     for (const row of this.rowsInOrder) {
-      if (row.expiresAt !== null && row.expiresAt <= now) (expired ??= []).push(row);
+      if (row.expiresAt !== null && row.expiresAt <= now) expired.push(row);
     }
-    if (expired) this.delete(expired);
+    if (expired.length > 0) this.delete(expired);
   }
 
   /** Resolves a DNS-name entry and makes its dynamic children match the answer. */
