@@ -148,7 +148,7 @@ export class RouterState {
   /** Pre-6.43 login: response = "00" + md5(0x00 + password + challenge bytes). */
   checkChallenge(name: string, response: string, challengeHex: string): Required<UserConfig> | null {
     const user = this.users.get(name);
-    if (!user || !user.policies.includes('api')) return null;
+    if (!user?.policies.includes('api')) return null;
     const digest = createHash('md5')
       .update(
         Buffer.concat([

@@ -312,7 +312,8 @@ class Session {
     if (run.cancelled) return this.interrupted(tag);
     if (faults.takeDrop(path, 'before-apply')) return this.destroy();
     if (faults.get().garbage !== null && path.endsWith(faults.get().garbage as string)) {
-      await this.outbox.send(Buffer.from([0x05, 0x21, 0x64, 0x6f, 0xf8, 0xff, 0x00]));
+      // `!done` cut short and followed by a reserved length byte (0xF8): not a sentence.
+      await this.outbox.send(Buffer.from([0x05, 0x21, 0x64, 0x6f, 0x6e, 0x65, 0xf8, 0xff, 0x00]));
       return;
     }
     const result = this.sim.state.execute(command, this.user as NonNullable<typeof this.user>);
