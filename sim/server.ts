@@ -195,9 +195,9 @@ class Session {
     if (words.length === 0) return;
     const command = parseCommand(words);
     if (command instanceof Error) {
-      void this.write(['!trap', '=category=0', '=message=no such command'], undefined).then(() =>
-        this.write(['!done'], undefined),
-      );
+      // Not a command (e.g. node-routeros' `#` keepalive): still a trap tagged like any reply.
+      const tag = words.find((w) => w.startsWith('.tag='))?.slice(5);
+      void this.trapDone('no such command', 0, tag);
       return;
     }
     this.sim.commandLog.push(command.command);
