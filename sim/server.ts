@@ -241,13 +241,17 @@ class Session {
     const name = attrs.get('name');
     const password = attrs.get('password');
     const response = attrs.get('response');
-    if (name !== undefined && password !== undefined) {
+    if (name !== undefined && password !== undefined && state.version.plainLogin) {
       this.user = state.checkPassword(name, password);
     } else if (name !== undefined && response !== undefined && this.challenge) {
       this.user = state.checkChallenge(name, response, this.challenge);
       this.challenge = null;
-    } else if (name === undefined && state.version.legacyLogin) {
-      // Pre-6.43 handshake, step one: hand out a challenge.
+    } else if (
+      response === undefined &&
+      state.version.legacyLogin &&
+      (name === undefined || !state.version.plainLogin)
+    ) {
+      // Pre-6.43 handshake, step one: hand out a challenge (those routers ignore =password=).
       this.challenge = randomBytes(16).toString('hex');
       await this.write(['!done', `=ret=${this.challenge}`], tag);
       return;

@@ -15,6 +15,8 @@ export interface VersionInfo {
   isoDates: boolean;
   /** The pre-6.43 `/login` → `=ret=` challenge is answered. */
   legacyLogin: boolean;
+  /** 6.43+: `/login =name= =password=` logs in directly; older routers answer it with a challenge. */
+  plainLogin: boolean;
 }
 
 export function versionInfo(text: string, legacyLogin?: boolean): VersionInfo {
@@ -30,6 +32,7 @@ export function versionInfo(text: string, legacyLogin?: boolean): VersionInfo {
     emptyReply: atLeast(7, 18),
     isoDates: atLeast(7, 10),
     legacyLogin: legacyLogin ?? major < 7,
+    plainLogin: atLeast(6, 43),
   };
 }
 

@@ -134,20 +134,27 @@ export class Connection {
               }),
         );
       };
-      if (config.tls) {
-        socket = tls.connect({
-          host: config.host,
-          port,
-          // Pinning replaces chain verification (RouterOS certificates are usually self-signed).
-          rejectUnauthorized: pin === null,
-          ca: config.ca,
-          servername: net.isIP(config.host) ? undefined : config.host,
-          checkServerIdentity: pin === null ? undefined : () => undefined,
-        });
-        socket.once('secureConnect', onReady);
-      } else {
-        socket = net.connect({ host: config.host, port });
-        socket.once('connect', onReady);
+      try {
+        if (config.tls) {
+          const options: tls.ConnectionOptions = {
+            host: config.host,
+            port,
+            // Pinning replaces chain verification (RouterOS certificates are usually self-signed).
+            rejectUnauthorized: pin === null,
+          };
+          if (config.ca) options.ca = config.ca;
+          if (!net.isIP(config.host)) options.servername = config.host;
+          if (pin !== null) options.checkServerIdentity = () => undefined;
+          socket = tls.connect(options);
+          socket.once('secureConnect', onReady);
+        } else {
+          socket = net.connect({ host: config.host, port });
+          socket.once('connect', onReady);
+        }
+      } catch (error) {
+        socket = new net.Socket();
+        onEarlyError(error as Error);
+        return;
       }
       socket.setNoDelay(true);
       socket.on('error', onEarlyError);
