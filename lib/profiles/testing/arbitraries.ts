@@ -18,11 +18,11 @@ const STEP_BUILDERS = [
   (port: number) => ({ kind: 'http-get' as const, port, path: `/k${port}` }),
 ];
 
-const SERVICES = {
+const SERVICES: Record<'router' | 'dstnat' | 'forward', ProfileInput['service']> = {
   router: { kind: 'router', protocol: 'tcp', ports: [22, 8291] },
   dstnat: { kind: 'dstnat', protocol: 'tcp', port: 3389, toAddress: '192.168.88.10', toPort: 3389 },
   forward: { kind: 'forward', protocol: 'tcp', port: 8080, toAddress: '192.168.88.20', toPort: 80 },
-} as const;
+};
 
 /**
  * Valid profiles by construction: every step uses its own port in 1024–2400, so no two steps can
@@ -97,13 +97,19 @@ export const foreignRowArb: fc.Arbitrary<Record<string, string>> = fc
       ),
       { nil: undefined },
     ),
-    extra: fc.constantFrom({}, { protocol: 'udp', 'dst-port': '53' }, { 'in-interface-list': '!LAN' }),
+    extra: fc.constantFrom<Record<string, string>>(
+      {},
+      { protocol: 'udp', 'dst-port': '53' },
+      { 'in-interface-list': '!LAN' },
+    ),
   })
-  .map(({ chain, action, comment, extra }) => ({
-    chain,
-    action,
-    ...extra,
-    ...(comment !== undefined ? { comment } : {}),
-  }));
+  .map(
+    ({ chain, action, comment, extra }): Record<string, string> => ({
+      chain,
+      action,
+      ...extra,
+      ...(comment !== undefined ? { comment } : {}),
+    }),
+  );
 
 export const ORDERED: readonly RuleTable[] = ['/ip/firewall/filter', '/ip/firewall/nat', '/ip/firewall/raw'];
