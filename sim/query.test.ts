@@ -38,6 +38,10 @@ describe('API query stack', () => {
     expect(names(['type=ether', 'type=vlan'])).toEqual([]);
   });
 
+  it('accepts the ?=name=value spelling of equality', () => {
+    expect(names(['=type=vlan'])).toEqual(['vlan10']);
+  });
+
   it('?#| ors the two top values (the manual example: ether or vlan)', () => {
     expect(names(['type=ether', 'type=vlan', '#|'])).toEqual(['ether1', 'vlan10']);
   });

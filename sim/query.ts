@@ -2,7 +2,7 @@
  * Evaluates API query words against printed rows, with the stack semantics of the RouterOS API manual:
  *   ?name        push: the row has the property
  *   ?-name       push: the row lacks the property
- *   ?name=x      push: the property equals x
+ *   ?name=x      push: the property equals x (also spelled ?=name=x)
  *   ?<name=x     push: the property is less than x
  *   ?>name=x     push: the property is greater than x
  *   ?#ops        each char: | pops two, pushes or; & pops two, pushes and; ! negates the top;
@@ -67,7 +67,8 @@ function compileWord(word: string): Step {
     const name = word.slice(1);
     return (row, stack) => stack.push(!row.has(name));
   }
-  const op = word[0] === '<' || word[0] === '>' ? word[0] : '';
+  // `?=name=x` is the manual's spelling of equality (librouteros sends it); `?name=x` is the short form.
+  const op = word[0] === '<' || word[0] === '>' || word[0] === '=' ? word[0] : '';
   const body = op ? word.slice(1) : word;
   const eq = body.indexOf('=');
   if (eq === -1) {
