@@ -57,3 +57,12 @@ describe('parseEnv', () => {
     ).toBe('root');
   });
 });
+
+describe('HOST', () => {
+  it('accepts a list of listen addresses and builds the auth URL from the first', () => {
+    const env = parseEnv({ ...good, HOST: '127.0.0.1, ::1', PORT: '3100' });
+    expect(env.hosts).toEqual(['127.0.0.1', '::1']);
+    expect(env.authUrl).toBe('http://127.0.0.1:3100');
+    expect(parseEnv({ ...good, HOST: '::1' }).authUrl).toBe('http://[::1]:3000');
+  });
+});

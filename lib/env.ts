@@ -38,7 +38,7 @@ const boolish = z
 const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
-    HOST: z.string().min(1).default('127.0.0.1'),
+    HOST: z.string().trim().min(1).default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     DATA_DIR: z.string().min(1).default('./data'),
     DATABASE_URL: z
@@ -61,6 +61,8 @@ const schema = z
       .url({ message: 'must be the public URL of Knockgate, e.g. https://knock.example.net' })
       .optional(),
     TRUSTED_PROXIES: cidrList,
+    /** The one forwarding header a trusted proxy sets; the others are ignored and removed. */
+    TRUSTED_PROXY_HEADER: z.enum(['x-forwarded-for', 'forwarded', 'x-real-ip']).default('x-forwarded-for'),
     KNOCKGATE_ADMIN_USER: z.string().optional(),
     KNOCKGATE_ADMIN_PASSWORD: z.string().optional(),
     KNOCKGATE_DEMO: boolish,
@@ -95,6 +97,8 @@ function isPostgresUrl(value: string): boolean {
 }
 
 export type Env = z.infer<typeof schema> & {
+  /** Addresses to listen on (HOST is a comma-separated list, e.g. `127.0.0.1,::1`). */
+  hosts: string[];
   /** Absolute data directory. */
   dataDir: string;
   /** Public base URL used by the auth layer. */
@@ -123,11 +127,13 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     );
   }
   const env = result.data;
+  const hosts = env.HOST.split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
+  const first = hosts[0] ?? '127.0.0.1';
   const authUrl =
-    env.AUTH_URL ??
-    env.NEXTAUTH_URL ??
-    `http://${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${env.PORT}`;
-  return { ...env, dataDir: path.resolve(env.DATA_DIR), authUrl };
+    env.AUTH_URL ?? env.NEXTAUTH_URL ?? `http://${first.includes(':') ? `[${first}]` : first}:${env.PORT}`;
+  return { ...env, hosts, dataDir: path.resolve(env.DATA_DIR), authUrl };
 }
 
 const globalKey = Symbol.for('knockgate.env');

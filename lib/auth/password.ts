@@ -1,4 +1,4 @@
-import { Algorithm, hash, verify } from '@node-rs/argon2';
+import { hash, verify } from '@node-rs/argon2';
 import { randomToken } from '../crypto/tokens';
 
 /**
@@ -6,7 +6,9 @@ import { randomToken } from '../crypto/tokens';
  * from the stored hash, so raising them later keeps old hashes valid.
  */
 export const ARGON2_OPTIONS = {
-  algorithm: Algorithm.Argon2id,
+  // Algorithm.Argon2id; the package declares it as an ambient const enum, which isolatedModules
+  // cannot read, so the value is spelled out.
+  algorithm: 2,
   memoryCost: 19 * 1024,
   timeCost: 2,
   parallelism: 1,

@@ -30,7 +30,9 @@ export async function verifyTotp(
       epochTolerance: 30,
       ...(lastStep !== null ? { afterTimeStep: lastStep } : {}),
     });
-    if (result.valid && typeof result.timeStep === 'number') return { valid: true, step: result.timeStep };
+    // The functional API's result type is the HOTP/TOTP union; TOTP results carry timeStep.
+    const step = (result as { timeStep?: number }).timeStep;
+    if (result.valid && typeof step === 'number') return { valid: true, step };
     return { valid: false };
   } catch {
     return { valid: false };

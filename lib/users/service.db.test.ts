@@ -11,6 +11,7 @@ import {
   changeRole,
   createUser,
   ensureFirstAdmin,
+  listUsers,
   resetPassword,
   revokeSessions,
   setDisabled,
@@ -139,5 +140,20 @@ describe('audit log', () => {
     await expect(handle.db.execute(sql`truncate audit_events`)).rejects.toSatisfy(refusedAsAppendOnly);
     const after = await handle.db.select().from(auditEvents);
     expect(after).toEqual(before);
+  });
+});
+
+describe('listUsers', () => {
+  it("counts each user's live sessions", async () => {
+    const a = await makeUser(handle.db);
+    const b = await makeUser(handle.db);
+    await createSession(handle.db, { userId: a.id, clientAddress: null, userAgent: null });
+    await createSession(handle.db, { userId: a.id, clientAddress: null, userAgent: null });
+    const revoked = await createSession(handle.db, { userId: b.id, clientAddress: null, userAgent: null });
+    await revokeSessions(handle.db, actorFor(a), b.id);
+    const list = await listUsers(handle.db);
+    expect(list.find((u) => u.id === a.id)?.liveSessions).toBe(2);
+    expect(list.find((u) => u.id === b.id)?.liveSessions).toBe(0);
+    expect(revoked.token).toBeTruthy();
   });
 });

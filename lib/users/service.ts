@@ -1,4 +1,4 @@
-import { and, asc, count, eq, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, isNull, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Actor } from '../audit/actor';
 import { recordAudit } from '../audit/record';
@@ -35,13 +35,18 @@ export async function listUsers(db: Db): Promise<PublicUser[]> {
       lastSignInAt: users.lastSignInAt,
       createdAt: users.createdAt,
       totpEnabledAt: users.totpEnabledAt,
-      liveSessions: sql<number>`(select count(*)::int from ${sessions} s where s.user_id = ${users.id} and s.revoked_at is null and s.expires_at > now())`,
     })
     .from(users)
     .orderBy(asc(users.username));
+  const live = await db
+    .select({ userId: sessions.userId, n: count() })
+    .from(sessions)
+    .where(and(isNull(sessions.revokedAt), gt(sessions.expiresAt, new Date())))
+    .groupBy(sessions.userId);
+  const liveByUser = new Map(live.map((r) => [r.userId, Number(r.n)]));
   return rows.map(({ totpEnabledAt, ...row }) => ({
     ...row,
-    liveSessions: Number(row.liveSessions),
+    liveSessions: liveByUser.get(row.id) ?? 0,
     totpEnabled: totpEnabledAt !== null,
   }));
 }

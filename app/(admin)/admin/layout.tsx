@@ -1,0 +1,33 @@
+import { getTranslations } from 'next-intl/server';
+import type { ReactNode } from 'react';
+import { AppShell } from '@/components/shell/app-shell';
+import { NavLink } from '@/components/shell/nav-link';
+import { requireRole } from '@/lib/auth/guards';
+
+export const dynamic = 'force-dynamic';
+
+export default async function AdminLayout({ children }: { children: ReactNode }) {
+  const { user } = await requireRole(['admin', 'approver'], '/admin');
+  const t = await getTranslations('nav');
+  const a = await getTranslations('admin');
+  const sections = [{ href: '/admin', label: a('overview'), exact: true }];
+  if (user.role === 'admin') sections.push({ href: '/admin/users', label: t('users'), exact: false });
+  return (
+    <AppShell username={user.username} role={user.role}>
+      <div className="flex flex-col gap-6 md:flex-row">
+        <nav aria-label={t('adminNav')} className="md:w-48 md:shrink-0">
+          <ul className="flex flex-wrap gap-1 md:flex-col">
+            {sections.map((s) => (
+              <li key={s.href}>
+                <NavLink href={s.href} exact={s.exact}>
+                  {s.label}
+                </NavLink>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="min-w-0 flex-1">{children}</div>
+      </div>
+    </AppShell>
+  );
+}

@@ -1,0 +1,86 @@
+'use server';
+
+import { revalidatePath } from 'next/cache';
+import { z } from 'zod';
+import { validatedAction } from '@/lib/auth/action';
+import { getDb } from '@/lib/db';
+import {
+  changeRole,
+  createUser,
+  resetPassword,
+  revokeSessions,
+  roleSchema,
+  setDisabled,
+} from '@/lib/users/service';
+
+const admins = { roles: ['admin' as const] };
+const userId = z.uuid({ message: 'Unknown user.' });
+
+export const createUserAction = validatedAction(
+  z.object({
+    username: z.string().min(1, 'Enter a user name.'),
+    email: z
+      .union([z.literal(''), z.email({ message: 'Enter a valid e-mail address or leave it empty.' })])
+      .optional(),
+    role: roleSchema,
+    password: z.string().optional(),
+  }),
+  admins,
+  async (input, { actor }) => {
+    const result = await createUser(await getDb(), actor, {
+      username: input.username,
+      role: input.role,
+      email: input.email || null,
+      ...(input.password ? { password: input.password } : {}),
+    });
+    if (!result.ok) return result;
+    revalidatePath('/admin/users');
+    return {
+      ok: true,
+      data: {
+        username: result.value.user.username,
+        generatedPassword: result.value.generatedPassword ?? null,
+      },
+    };
+  },
+);
+
+export const changeRoleAction = validatedAction(
+  z.object({ userId, role: roleSchema }),
+  admins,
+  async (input, { actor }) => {
+    const result = await changeRole(await getDb(), actor, input.userId, input.role);
+    if (!result.ok) return result;
+    revalidatePath('/admin/users');
+    return { ok: true, data: { role: result.value.role } };
+  },
+);
+
+export const setDisabledAction = validatedAction(
+  z.object({ userId, disabled: z.enum(['true', 'false']).transform((v) => v === 'true') }),
+  admins,
+  async (input, { actor }) => {
+    const result = await setDisabled(await getDb(), actor, input.userId, input.disabled);
+    if (!result.ok) return result;
+    revalidatePath('/admin/users');
+    return { ok: true, data: { disabled: result.value.disabled } };
+  },
+);
+
+export const resetPasswordAction = validatedAction(z.object({ userId }), admins, async (input, { actor }) => {
+  const result = await resetPassword(await getDb(), actor, input.userId);
+  if (!result.ok) return result;
+  revalidatePath('/admin/users');
+  return { ok: true, data: { generatedPassword: result.value.generatedPassword ?? null } };
+});
+
+export const revokeSessionsAction = validatedAction(
+  z.object({ userId }),
+  admins,
+  async (input, { actor }) => {
+    const result = await revokeSessions(await getDb(), actor, input.userId);
+    if (!result.ok) return result;
+    revalidatePath('/admin/users');
+    return { ok: true, data: result.value };
+  },
+);

@@ -1,0 +1,124 @@
+import { type APIRequestContext, expect, test } from '@playwright/test';
+import { E2E } from './env';
+import { apiSession, callAction, createUserViaUi, signInAsAdmin, uniqueName } from './helpers';
+
+/**
+ * The role guard matrix, through HTTP against the running app: every page and route handler and
+ * every admin server action, for anonymous, user, approver and admin.
+ */
+type Who = 'anonymous' | 'user' | 'approver' | 'admin';
+type Expect = 'ok' | 'signin' | 'forbidden';
+
+const pages: { path: string; expect: Record<Who, Expect> }[] = [
+  { path: '/', expect: { anonymous: 'signin', user: 'ok', approver: 'ok', admin: 'ok' } },
+  { path: '/account', expect: { anonymous: 'signin', user: 'ok', approver: 'ok', admin: 'ok' } },
+  { path: '/admin', expect: { anonymous: 'signin', user: 'forbidden', approver: 'ok', admin: 'ok' } },
+  {
+    path: '/admin/users',
+    expect: { anonymous: 'signin', user: 'forbidden', approver: 'forbidden', admin: 'ok' },
+  },
+  { path: '/signin', expect: { anonymous: 'ok', user: 'ok', approver: 'ok', admin: 'ok' } },
+  { path: '/api/health', expect: { anonymous: 'ok', user: 'ok', approver: 'ok', admin: 'ok' } },
+];
+
+const sessions = new Map<Who, APIRequestContext>();
+
+test.beforeAll(async ({ browser }) => {
+  const page = await browser.newPage();
+  await signInAsAdmin(page);
+  const user = uniqueName('g-user');
+  const approver = uniqueName('g-appr');
+  const userPw = await createUserViaUi(page, user, 'user');
+  const approverPw = await createUserViaUi(page, approver, 'approver');
+  await page.close();
+  sessions.set('anonymous', await apiSession());
+  sessions.set('user', await apiSession(user, userPw));
+  sessions.set('approver', await apiSession(approver, approverPw));
+  sessions.set('admin', await apiSession(E2E.admin.username, E2E.admin.password));
+});
+
+test.afterAll(async () => {
+  for (const s of sessions.values()) await s.dispose();
+});
+
+for (const entry of pages) {
+  for (const who of ['anonymous', 'user', 'approver', 'admin'] as const) {
+    test(`page ${entry.path} as ${who} → ${entry.expect[who]}`, async () => {
+      const res = await sessions.get(who)!.get(entry.path, { maxRedirects: 0 });
+      const expected = entry.expect[who];
+      if (expected === 'ok') {
+        // Signed-in visitors of /signin are sent on to the portal.
+        expect(entry.path === '/signin' && who !== 'anonymous' ? [307, 303] : [200]).toContain(res.status());
+      } else if (expected === 'signin') {
+        expect(res.status()).toBe(307);
+        expect(res.headers().location).toMatch(/\/signin/);
+      } else {
+        expect(res.status()).toBe(403);
+      }
+    });
+  }
+}
+
+const adminActions = [
+  [
+    'createUserAction',
+    (_id: string) => ({ username: uniqueName('via-http'), role: 'admin', email: '', password: '' }),
+  ],
+  ['changeRoleAction', (id: string) => ({ userId: id, role: 'admin' })],
+  ['setDisabledAction', (id: string) => ({ userId: id, disabled: 'true' })],
+  ['resetPasswordAction', (id: string) => ({ userId: id })],
+  ['revokeSessionsAction', (id: string) => ({ userId: id })],
+] as const;
+
+test.describe('admin server actions over HTTP', () => {
+  let targetId = '';
+  test.beforeAll(async ({ browser }) => {
+    const page = await browser.newPage();
+    await signInAsAdmin(page);
+    const target = uniqueName('target');
+    await createUserViaUi(page, target, 'user');
+    await page.goto('/admin/users');
+    targetId = (await page
+      .getByTestId(`user-row-${target}`)
+      .locator('input[name=userId]')
+      .first()
+      .getAttribute('value'))!;
+    await page.close();
+  });
+
+  for (const [name, fields] of adminActions) {
+    for (const who of ['anonymous', 'user', 'approver'] as const) {
+      test(`${name} as ${who} is refused and changes nothing`, async () => {
+        const res = await callAction(
+          sessions.get(who)!,
+          '/admin/users',
+          `app/(admin)/admin/users/actions.ts#${name}`,
+          fields(targetId),
+        );
+        expect(res.status).toBe(200);
+        expect(res.body).toContain(who === 'anonymous' ? '"code":"not_signed_in"' : '"code":"not_allowed"');
+        expect(res.body).not.toContain('"ok":true');
+      });
+    }
+  }
+
+  test('after all refused calls the target is still an enabled user', async ({ browser }) => {
+    const page = await browser.newPage();
+    await signInAsAdmin(page);
+    await page.goto('/admin/users');
+    const row = page.locator('tr', { has: page.locator(`input[name=userId][value="${targetId}"]`) });
+    await expect(row.getByText('Enabled')).toBeVisible();
+    await expect(row.locator('select[name=role]')).toHaveValue('user');
+    await page.close();
+  });
+
+  test('the same HTTP call works for an admin (the refusals above are not an encoding error)', async () => {
+    const res = await callAction(
+      sessions.get('admin')!,
+      '/admin/users',
+      'app/(admin)/admin/users/actions.ts#revokeSessionsAction',
+      { userId: targetId },
+    );
+    expect(res.body).toContain('"ok":true');
+  });
+});

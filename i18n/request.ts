@@ -1,0 +1,16 @@
+import { cookies, headers } from 'next/headers';
+import { getRequestConfig } from 'next-intl/server';
+import { isLocale, LOCALE_COOKIE, localeFromAcceptLanguage } from './locales';
+
+/** The locale comes from the user's choice (cookie) or else the browser's Accept-Language. */
+export default getRequestConfig(async () => {
+  const chosen = (await cookies()).get(LOCALE_COOKIE)?.value;
+  const locale = isLocale(chosen)
+    ? chosen
+    : localeFromAcceptLanguage((await headers()).get('accept-language'));
+  return {
+    locale,
+    messages: (await import(`../messages/${locale}.json`)).default,
+    timeZone: 'UTC',
+  };
+});

@@ -1,0 +1,62 @@
+import { unstable_rethrow } from 'next/navigation';
+import type { z } from 'zod';
+import type { Role } from '../db/schema';
+import type { ErrorValue } from '../result';
+import { type CurrentUser, getCurrentUser } from './guards';
+
+/**
+ * The one wrapper every server action goes through: parse the form with zod, load the session
+ * from the database, check the role, then call the handler. Results are values with stable
+ * error codes so the UI and the tests match on codes.
+ */
+export type ActionResult<T = unknown> = { ok: true; data: T } | { ok: false; error: ErrorValue };
+export type ActionState<T = unknown> = ActionResult<T> | null;
+
+export function fieldErrors(error: z.ZodError): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.join('.') || 'form';
+    fields[key] ??= issue.message;
+  }
+  return fields;
+}
+
+export const notSignedIn: ErrorValue = {
+  code: 'not_signed_in',
+  message: 'Your session has ended. Sign in again.',
+};
+export const notAllowed: ErrorValue = { code: 'not_allowed', message: 'You are not allowed to do that.' };
+
+export function validatedAction<S extends z.ZodType, T>(
+  schema: S,
+  options: { roles?: Role[] },
+  handler: (input: z.output<S>, current: CurrentUser) => Promise<ActionResult<T>>,
+) {
+  return async (_previous: ActionState<T> | undefined, formData: FormData): Promise<ActionResult<T>> => {
+    const current = await getCurrentUser();
+    if (!current) return { ok: false, error: notSignedIn };
+    if (options.roles && !options.roles.includes(current.user.role)) return { ok: false, error: notAllowed };
+    const raw = formData instanceof FormData ? Object.fromEntries(formData) : {};
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      return {
+        ok: false,
+        error: {
+          code: 'invalid_input',
+          message: 'Check the highlighted fields.',
+          fields: fieldErrors(parsed.error),
+        },
+      };
+    }
+    try {
+      return await handler(parsed.data, current);
+    } catch (error) {
+      unstable_rethrow(error);
+      console.error('[action] failed:', error instanceof Error ? error.message : error);
+      return {
+        ok: false,
+        error: { code: 'internal_error', message: 'Something went wrong; nothing was changed.' },
+      };
+    }
+  };
+}

@@ -1,0 +1,76 @@
+import { cookies, headers } from 'next/headers';
+import { forbidden, redirect } from 'next/navigation';
+import { decode } from 'next-auth/jwt';
+import { cache } from 'react';
+import type { Actor } from '../audit/actor';
+import { getDb } from '../db';
+import type { Role, Session, User } from '../db/schema';
+import { clientAddressFrom, REQUEST_PATH_HEADER } from '../net/client-address';
+import type { IpAddress } from '../net/ip';
+import { safeNextPath } from './next-path';
+import { authSecret, sessionCookieName } from './options';
+import { validateSession } from './sessions';
+
+/**
+ * Server-side guards. Every page, server action and route handler calls one of these; hidden
+ * buttons are a convenience, never the check.
+ */
+export type CurrentUser = {
+  user: User;
+  session: Session;
+  clientAddress: IpAddress | undefined;
+  actor: Actor;
+};
+
+async function sessionTokenFromCookie(): Promise<string | undefined> {
+  const raw = (await cookies()).get(sessionCookieName())?.value;
+  if (!raw) return undefined;
+  try {
+    const jwt = await decode({ token: raw, secret: authSecret() });
+    return typeof jwt?.sid === 'string' ? jwt.sid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The signed-in user of this request, or null. Cached per request. */
+export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
+  const token = await sessionTokenFromCookie();
+  if (!token) return null;
+  const valid = await validateSession(await getDb(), token);
+  if (!valid) return null;
+  const clientAddress = clientAddressFrom(await headers());
+  return {
+    ...valid,
+    clientAddress,
+    actor: {
+      userId: valid.user.id,
+      label: valid.user.username,
+      role: valid.user.role,
+      clientAddress: clientAddress?.address ?? null,
+    },
+  };
+});
+
+/** Pages: anonymous → sign-in page (coming back afterwards). */
+export async function requireUser(nextPath?: string): Promise<CurrentUser> {
+  const current = await getCurrentUser();
+  if (!current) {
+    const target = safeNextPath(nextPath ?? (await headers()).get(REQUEST_PATH_HEADER));
+    redirect(target === '/' ? '/signin' : `/signin?next=${encodeURIComponent(target)}`);
+  }
+  return current;
+}
+
+/** Pages: anonymous → sign-in; signed in without the role → 403. */
+export async function requireRole(roles: Role | Role[], nextPath?: string): Promise<CurrentUser> {
+  const current = await requireUser(nextPath);
+  const allowed = Array.isArray(roles) ? roles : [roles];
+  if (!allowed.includes(current.user.role)) forbidden();
+  return current;
+}
+
+export function hasRole(current: CurrentUser | null, roles: Role | Role[]): boolean {
+  if (!current) return false;
+  return (Array.isArray(roles) ? roles : [roles]).includes(current.user.role);
+}

@@ -1,0 +1,109 @@
+/**
+ * Knockgate's server: Next.js behind our own HTTP front so that the client address comes from
+ * the socket (never from a header a client could forge), background jobs have a home, and a bad
+ * configuration stops start-up with a message naming the variable.
+ */
+import { randomBytes } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import next from 'next';
+import { ConfigError, getEnv } from './lib/env';
+import {
+  CLIENT_ADDRESS_HEADER,
+  REQUEST_PATH_HEADER,
+  SERVER_TOKEN_HEADER,
+  setServerToken,
+} from './lib/net/client-address';
+import {
+  ALWAYS_STRIPPED,
+  FORWARDING_HEADERS,
+  PROXY_CONTEXT_HEADERS,
+  resolveClientAddress,
+} from './lib/net/forwarded';
+import { cidrMatcher, normalizeSocketAddress } from './lib/net/ip';
+import { type BootOptions, boot } from './lib/server/boot';
+
+async function main() {
+  const dev = process.argv.includes('--dev');
+  let env: ReturnType<typeof getEnv>;
+  try {
+    env = getEnv();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const options: BootOptions = { demo: env.KNOCKGATE_DEMO };
+  const services = await boot(options);
+
+  const token = randomBytes(24).toString('base64url');
+  setServerToken(token);
+  const isTrusted = cidrMatcher(env.TRUSTED_PROXIES);
+
+  const hosts = env.hosts;
+  const app = next({ dev, hostname: hosts[0], port: env.PORT, dir: process.cwd() });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const peer = normalizeSocketAddress(req.socket.remoteAddress);
+    const fromTrustedProxy = peer !== undefined && isTrusted(peer);
+    const client = resolveClientAddress({
+      peer: req.socket.remoteAddress,
+      headers: req.headers,
+      isTrusted,
+      header: env.TRUSTED_PROXY_HEADER,
+    });
+    for (const name of ALWAYS_STRIPPED) delete req.headers[name];
+    for (const name of FORWARDING_HEADERS) delete req.headers[name];
+    if (!fromTrustedProxy) for (const name of PROXY_CONTEXT_HEADERS) delete req.headers[name];
+    if (client) req.headers[CLIENT_ADDRESS_HEADER] = client.address;
+    req.headers[SERVER_TOKEN_HEADER] = token;
+    if (req.url) req.headers[REQUEST_PATH_HEADER] = req.url;
+    handle(req, res).catch((error: unknown) => {
+      console.error('[server] request failed:', error instanceof Error ? error.message : error);
+      if (!res.headersSent) {
+        res.statusCode = 500;
+        res.end('Internal error');
+      }
+    });
+  };
+
+  const servers = await Promise.all(
+    hosts.map(
+      (host) =>
+        new Promise<http.Server>((resolve, reject) => {
+          const server = http.createServer(onRequest);
+          server.on('error', reject);
+          server.listen(env.PORT, host, () => resolve(server));
+        }),
+    ),
+  );
+  for (const server of servers) {
+    const address = server.address();
+    if (address && typeof address === 'object') {
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      console.log(`Knockgate listening on http://${host}:${address.port}${dev ? ' (development)' : ''}`);
+    }
+  }
+  services.printBanner();
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`Knockgate stopping (${signal})…`);
+    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    await services.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message || String(error) : error);
+  process.exit(1);
+});
