@@ -72,7 +72,8 @@ describe('API query stack', () => {
   });
 
   it('reports a stack underflow as a query error', () => {
-    expect(() => rows.filter(compileQuery(['type=ether', '#|']))).toThrow(QueryError);
+    expect(() => compileQuery(['type=ether', '#|'])).toThrow(QueryError);
+    expect(() => compileQuery(['type=ether', '#5'])).toThrow(QueryError);
     expect(() => compileQuery(['#x'])).toThrow(QueryError);
   });
 });

@@ -86,10 +86,36 @@ function compileWord(word: string): Step {
 /** Compiles query words (without their leading `?`) into a row predicate. Throws QueryError. */
 export function compileQuery(words: readonly string[]): (row: PrintedRow) => boolean {
   if (words.length === 0) return () => true;
+  checkDepth(words);
   const steps = words.map(compileWord);
   return (row) => {
     const stack: boolean[] = [];
     for (const step of steps) step(row, stack);
     return stack.every(Boolean);
   };
+}
+
+/** Stack effects do not depend on row values, so an underflow is found before any row is read. */
+function checkDepth(words: readonly string[]): void {
+  let depth = 0;
+  for (const word of words) {
+    if (!word.startsWith('#')) {
+      depth += 1;
+      continue;
+    }
+    for (const token of word.slice(1).match(/\d+|[|&!.]/g) ?? []) {
+      if (token === '|' || token === '&') {
+        if (depth < 2) throw new QueryError('query stack underflow');
+        depth -= 1;
+      } else if (token === '!') {
+        if (depth < 1) throw new QueryError('query stack underflow');
+      } else if (token === '.') {
+        if (depth < 1) throw new QueryError('query stack underflow');
+        depth += 1;
+      } else {
+        if (Number(token) >= depth) throw new QueryError(`query stack has no value at ${token}`);
+        depth += 1;
+      }
+    }
+  }
 }

@@ -31,10 +31,11 @@ export interface UserConfig {
 }
 
 export interface CommandResult {
-  rows: Map<string, string>[];
+  /** `!re` rows, produced lazily so a 100,000-row print is streamed in batches. */
+  rows: Iterable<Map<string, string>>;
   done: Map<string, string> | null;
   trap: { message: string; category?: number } | null;
-  /** 7.18+: the reply carries no data. */
+  /** 7.18+: a reply without rows starts with `!empty`. */
   empty: boolean;
   /** Close the session with `!fatal <reason>` after the reply. */
   fatal?: string;
@@ -302,35 +303,46 @@ export class RouterState {
   }
 
   private print(table: Table, command: ParsedCommand, ctx: TableContext): CommandResult {
-    let rows: readonly StoredRow[] = table.rows(ctx);
+    // A snapshot of the row order: the reply shows the table as it was when the print began.
+    let rows: readonly StoredRow[] = [...table.rows(ctx)];
     const from = command.attributes.get('from');
     if (from !== undefined && from !== '') {
       const wanted = new Set(table.find(from, ctx));
       rows = rows.filter((r) => wanted.has(r));
     }
-    return this.printFixed(
-      command,
-      rows.map((r) => table.printRow(r, ctx)),
-    );
+    return this.printFixed(command, {
+      *[Symbol.iterator]() {
+        for (const r of rows) yield table.printRow(r, ctx);
+      },
+    });
   }
 
-  private printFixed(command: ParsedCommand, printed: Map<string, string>[]): CommandResult {
+  private printFixed(command: ParsedCommand, printed: Iterable<Map<string, string>>): CommandResult {
     const matches = compileQuery(command.queries);
-    const selected = printed.filter(matches);
-    if (command.attributes.has('count-only')) return done([['ret', String(selected.length)]]);
-    const proplist = command.attributes.get('.proplist');
-    const rows =
-      proplist === undefined
-        ? selected
-        : selected.map((row) => {
-            const out = new Map<string, string>();
-            for (const name of proplist.split(',')) {
-              const value = row.get(name);
-              if (value !== undefined) out.set(name, value);
-            }
-            return out;
-          });
-    return { rows, done: null, trap: null, empty: rows.length === 0 && this.version.emptyReply };
+    if (command.attributes.has('count-only')) {
+      let count = 0;
+      for (const row of printed) if (matches(row)) count += 1;
+      return done([['ret', String(count)]]);
+    }
+    const proplist = command.attributes.get('.proplist')?.split(',');
+    const rows = {
+      *[Symbol.iterator]() {
+        for (const row of printed) {
+          if (!matches(row)) continue;
+          if (proplist === undefined) {
+            yield row;
+            continue;
+          }
+          const out = new Map<string, string>();
+          for (const name of proplist) {
+            const value = row.get(name);
+            if (value !== undefined) out.set(name, value);
+          }
+          yield out;
+        }
+      },
+    };
+    return { rows, done: null, trap: null, empty: this.version.emptyReply };
   }
 }
 

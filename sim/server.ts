@@ -333,17 +333,20 @@ class Session {
 
   private async reply(result: CommandResult, tag: string | undefined, run: Running): Promise<void> {
     if (result.trap) return this.trapDone(result.trap.message, result.trap.category, tag);
-    if (result.empty) await this.write(['!empty'], tag);
-    const rows = result.rows;
-    for (let start = 0; start < rows.length; start += ROWS_PER_BATCH) {
+    const rows = result.rows[Symbol.iterator]();
+    let next = rows.next();
+    // 7.18+: a reply with no data begins with !empty (then !done).
+    if (next.done && result.empty) await this.write(['!empty'], tag);
+    while (!next.done) {
       if (this.closed) return;
       if (run.cancelled) return this.interrupted(tag);
       const parts: Buffer[] = [];
-      for (const row of rows.slice(start, start + ROWS_PER_BATCH)) {
+      for (let n = 0; n < ROWS_PER_BATCH && !next.done; n += 1) {
         const words = ['!re'];
-        for (const [k, v] of row) words.push(`=${k}=${v}`);
+        for (const [k, v] of next.value) words.push(`=${k}=${v}`);
         if (tag !== undefined) words.push(`.tag=${tag}`);
         parts.push(encodeSentence(words, WIRE_ENCODING));
+        next = rows.next();
       }
       await this.outbox.send(Buffer.concat(parts));
       // Yield between batches: a 100,000-row print must not starve other connections.

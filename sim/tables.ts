@@ -196,6 +196,10 @@ export function parseBool(value: string, name: string): string {
 
 export type Resolver = (name: string, family: AddressFamily) => Promise<string[]>;
 
+function entryKey(list: string, address: string): string {
+  return `${list}\u0000${address}`;
+}
+
 export interface AddressListEntryView {
   id: string;
   list: string;
@@ -212,6 +216,10 @@ export interface AddressListEntryView {
 export class AddressListTable extends Table {
   protected readonly settable = new Set(['list', 'address', 'timeout']);
   private readonly parsed = new Map<number, ParsedAddress>();
+  /** list + address → the client's entry, so duplicate checks stay O(1) on 100,000-entry lists. */
+  private readonly byKey = new Map<string, StoredRow>();
+  private readonly keyOf = new Map<number, string>();
+  private readonly childrenOf = new Map<number, Set<StoredRow>>();
   /** Name entries waiting for (or being) resolved; children follow each answer. */
   private readonly pendingResolutions = new Set<Promise<void>>();
 
@@ -248,13 +256,10 @@ export class AddressListTable extends Table {
       }
       attrs.set('timeout', String(seconds));
     } else if (existing === null) attrs.delete('timeout');
-    for (const other of this.rowsInOrder) {
-      if (other === existing || other.parentId !== null) continue;
-      if (other.attrs.get('list') === list && other.attrs.get('address') === address.text) {
-        throw new TrapSignal('failure: already have such entry');
-      }
+    const other = this.byKey.get(entryKey(list, address.text));
+    if (other && other !== existing && (other.expiresAt === null || other.expiresAt > ctx.now)) {
+      throw new TrapSignal('failure: already have such entry');
     }
-    void ctx;
   }
 
   protected afterAdd(row: StoredRow, ctx: TableContext): void {
@@ -282,7 +287,16 @@ export class AddressListTable extends Table {
     for (const child of this.children(row)) child.expiresAt = row.expiresAt;
   }
 
+  private index(row: StoredRow): void {
+    const old = this.keyOf.get(row.id);
+    if (old !== undefined && this.byKey.get(old) === row) this.byKey.delete(old);
+    const key = entryKey(row.attrs.get('list') ?? '', row.attrs.get('address') ?? '');
+    this.byKey.set(key, row);
+    this.keyOf.set(row.id, key);
+  }
+
   private track(row: StoredRow, ctx: TableContext): void {
+    this.index(row);
     const parsed = parseListAddress(row.attrs.get('address') ?? '', this.family);
     if (parsed) this.parsed.set(row.id, parsed);
     if (parsed?.kind === 'dns') this.resolveEntry(row, ctx);
@@ -290,13 +304,21 @@ export class AddressListTable extends Table {
   }
 
   private children(parent: StoredRow): StoredRow[] {
-    return this.rowsInOrder.filter((r) => r.parentId === parent.id);
+    return [...(this.childrenOf.get(parent.id) ?? [])];
   }
 
   protected delete(rows: readonly StoredRow[]): void {
+    if (rows.length === 0) return;
     const withChildren = new Set(rows);
     for (const row of rows) for (const child of this.children(row)) withChildren.add(child);
-    for (const row of withChildren) this.parsed.delete(row.id);
+    for (const row of withChildren) {
+      this.parsed.delete(row.id);
+      this.childrenOf.delete(row.id);
+      if (row.parentId !== null) this.childrenOf.get(row.parentId)?.delete(row);
+      const key = this.keyOf.get(row.id);
+      if (key !== undefined && this.byKey.get(key) === row) this.byKey.delete(key);
+      this.keyOf.delete(row.id);
+    }
     super.delete([...withChildren]);
   }
 
@@ -338,6 +360,12 @@ export class AddressListTable extends Table {
           child.expiresAt = row.expiresAt;
           this.insert(child);
           this.parsed.set(child.id, parsed);
+          let siblings = this.childrenOf.get(row.id);
+          if (!siblings) {
+            siblings = new Set();
+            this.childrenOf.set(row.id, siblings);
+          }
+          siblings.add(child);
         }
       });
     this.pendingResolutions.add(job);
@@ -379,16 +407,20 @@ export class AddressListTable extends Table {
   entries(ctx: TableContext, list?: string): AddressListEntryView[] {
     return this.rows(ctx)
       .filter((r) => list === undefined || r.attrs.get('list') === list)
-      .map((r) => ({
-        id: formatId(r.id),
-        list: r.attrs.get('list') ?? '',
-        address: r.attrs.get('address') ?? '',
-        comment: r.attrs.get('comment'),
-        disabled: r.attrs.get('disabled') === 'yes',
-        dynamic: r.dynamic,
-        timeoutSeconds: r.expiresAt === null ? null : Math.max(0, Math.ceil((r.expiresAt - ctx.now) / 1000)),
-        parentId: r.parentId === null ? null : formatId(r.parentId),
-      }));
+      .map((r) => this.view(r, ctx));
+  }
+
+  private view(r: StoredRow, ctx: TableContext): AddressListEntryView {
+    return {
+      id: formatId(r.id),
+      list: r.attrs.get('list') ?? '',
+      address: r.attrs.get('address') ?? '',
+      comment: r.attrs.get('comment'),
+      disabled: r.attrs.get('disabled') === 'yes',
+      dynamic: r.dynamic,
+      timeoutSeconds: r.expiresAt === null ? null : Math.max(0, Math.ceil((r.expiresAt - ctx.now) / 1000)),
+      parentId: r.parentId === null ? null : formatId(r.parentId),
+    };
   }
 
   /** Whether an enabled entry of `list` covers the bare address `ip` (networks and ranges included). */
@@ -414,9 +446,7 @@ export class AddressListTable extends Table {
       ? ctx.now + Math.min(entry.timeoutSeconds, MAX_DURATION_SECONDS) * 1000
       : null;
     this.prune(ctx.now);
-    let row = this.rowsInOrder.find(
-      (r) => r.attrs.get('list') === entry.list && r.attrs.get('address') === parsed.text,
-    );
+    let row = this.byKey.get(entryKey(entry.list, parsed.text));
     if (row) {
       if (row.dynamic && row.parentId === null) row.expiresAt = expiresAt;
     } else {
@@ -431,9 +461,9 @@ export class AddressListTable extends Table {
       row.expiresAt = expiresAt;
       this.insert(row);
       this.parsed.set(row.id, parsed);
+      this.index(row);
     }
-    const view = this.entries(ctx).find((e) => e.id === formatId((row as StoredRow).id));
-    return view as AddressListEntryView;
+    return this.view(row, ctx);
   }
 }
 
