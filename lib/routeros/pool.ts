@@ -2,6 +2,7 @@
  * One client per router for the whole process: the app, the reconciler and background jobs share a
  * single logged-in connection per router id. A changed config (new password, host, pin) replaces it.
  */
+import { createHash } from 'node:crypto';
 import { RouterOSClient } from './client';
 import type { RouterClient, RouterConfig } from './types';
 
@@ -13,8 +14,8 @@ interface Entry {
 const clients = new Map<string, Entry>();
 
 function configKey(config: RouterConfig): string {
-  // The password is part of the identity of a config but never leaves this process in clear.
-  return JSON.stringify([
+  // The password is part of the identity of a config; only a digest of it is kept as the key.
+  const json = JSON.stringify([
     config.host,
     config.port,
     config.tls,
@@ -25,6 +26,7 @@ function configKey(config: RouterConfig): string {
     config.timeoutMs,
     config.connectTimeoutMs,
   ]);
+  return createHash('sha256').update(json).digest('hex');
 }
 
 export function getRouterClient(config: RouterConfig): RouterClient {
