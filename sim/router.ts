@@ -22,6 +22,7 @@ import {
 import { formatRouterDate, type VersionInfo, versionInfo } from './version';
 
 export type Policy = 'api' | 'read' | 'write' | 'reboot' | 'policy' | 'test' | 'sensitive';
+const ALL_POLICIES: readonly Policy[] = ['reboot', 'read', 'write', 'policy', 'test', 'sensitive', 'api'];
 
 export interface UserConfig {
   name: string;
@@ -137,6 +138,45 @@ export class RouterState {
     return table === 'filter' ? this.filter : table === 'nat' ? this.nat : this.raw;
   }
 
+  // ---- users (read-only: Knockgate's "Test connection" reads the API user's group policy) ----
+
+  /**
+   * RouterOS keeps policies on groups: `/user` names the group, `/user/group` lists its policies
+   * with `!` in front of those it lacks. A full-rights user is in the built-in group `full`; any
+   * other set of policies gets a group of its own, named after the user.
+   */
+  private groupOf(user: Required<UserConfig>): string {
+    return ALL_POLICIES.every((p) => user.policies.includes(p)) ? 'full' : `${user.name}-group`;
+  }
+
+  private userRows(): Map<string, string>[] {
+    let n = 0;
+    return [...this.users.values()].map(
+      (user) =>
+        new Map([
+          ['.id', `*${(++n).toString(16).toUpperCase()}`],
+          ['name', user.name],
+          ['group', this.groupOf(user)],
+          ['address', ''],
+          ['disabled', 'false'],
+        ]),
+    );
+  }
+
+  private groupRows(): Map<string, string>[] {
+    const groups = new Map<string, Policy[]>([['full', [...ALL_POLICIES]]]);
+    for (const user of this.users.values()) groups.set(this.groupOf(user), user.policies);
+    let n = 0;
+    return [...groups].map(
+      ([name, policies]) =>
+        new Map([
+          ['.id', `*${(++n).toString(16).toUpperCase()}`],
+          ['name', name],
+          ['policy', ALL_POLICIES.map((p) => (policies.includes(p) ? p : `!${p}`)).join(',')],
+        ]),
+    );
+  }
+
   // ---- login ----
 
   /** 6.43+ login: name and password in the clear (inside TLS on API-SSL). */
@@ -224,6 +264,11 @@ export class RouterState {
       if (verb !== 'print' && verb !== 'getall') return trap('no such command', 0);
       if (!allowed('read')) return trap('not enough permissions (9)');
       return this.printFixed(command, [this.resource()]);
+    }
+    if (menu === '/user' || menu === '/user/group') {
+      if (verb !== 'print' && verb !== 'getall') return trap('not enough permissions (9)');
+      if (!allowed('read')) return trap('not enough permissions (9)');
+      return this.printFixed(command, menu === '/user' ? this.userRows() : this.groupRows());
     }
     if (path === '/system/reboot') {
       if (!allowed('reboot')) return trap('not enough permissions (9)');

@@ -11,7 +11,12 @@ interface Entry {
   fingerprint: string;
 }
 
-const clients = new Map<string, Entry>();
+// On globalThis: server.ts (background jobs) and the Next.js server bundle load separate copies of
+// this module in one process; they must still share one connection per router.
+const poolKey = Symbol.for('knockgate.routerClients');
+const globalPools = globalThis as { [poolKey]?: Map<string, Entry> };
+globalPools[poolKey] ??= new Map<string, Entry>();
+const clients: Map<string, Entry> = globalPools[poolKey];
 
 function configKey(config: RouterConfig): string {
   // The password is part of the identity of a config; only a digest of it is kept as the key.
