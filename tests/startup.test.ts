@@ -7,7 +7,13 @@ const run = promisify(execFile);
 /** Start-up with a bad setting stops before listening, naming the variable. */
 async function start(env: Record<string, string>) {
   const child = await run('node', ['--import', 'tsx', 'server.ts'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', NODE_ENV: 'production', PORT: '0', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      NODE_ENV: 'production',
+      PORT: '0',
+      ...env,
+    },
     timeout: 30_000,
   }).catch((e: { code: number; stderr: string; stdout: string }) => e);
   return child as { code?: number; stderr: string; stdout: string };

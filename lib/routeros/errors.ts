@@ -15,7 +15,11 @@ export abstract class RouterError extends Error {
    * thrown by one copy's client must still be recognised by the other copy's services.
    */
   static [Symbol.hasInstance](value: unknown): boolean {
-    if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[ROUTER_ERROR] !== true) {
+    if (
+      typeof value !== 'object' ||
+      value === null ||
+      (value as Record<symbol, unknown>)[ROUTER_ERROR] !== true
+    ) {
       return false;
     }
     const code = (this as unknown as { CODE?: string }).CODE;
