@@ -80,35 +80,45 @@ function sleep(ms: number): Promise<void> {
 /** Serialises writes to one socket so chunking faults and backpressure keep sentence order. */
 class Outbox {
   private readonly queue: Buffer[] = [];
-  private pumping: Promise<void> | null = null;
+  private pumping: Promise<void> = Promise.resolve();
+  private active = false;
 
   constructor(
     private readonly socket: net.Socket,
     private readonly faults: FaultController,
   ) {}
 
+  /** Queues bytes; the promise settles when the queue it joined has been written. */
   send(bytes: Buffer): Promise<void> {
     this.queue.push(bytes);
-    this.pumping ??= this.pump().finally(() => {
-      this.pumping = null;
-    });
+    // `active` (not the promise) says whether a pump is still looping: a pump that never awaits
+    // finishes synchronously, and a send in the same tick must then start a new one, or its bytes
+    // would sit in the queue until the next send.
+    if (!this.active) {
+      this.active = true;
+      this.pumping = this.pump();
+    }
     return this.pumping;
   }
 
   private async pump(): Promise<void> {
-    while (this.queue.length > 0) {
-      const bytes = this.queue.shift() as Buffer;
-      const split = this.faults.get().split;
-      const size = split ? Math.max(1, split.chunkBytes) : bytes.length;
-      for (let at = 0; at < bytes.length; at += size) {
-        if (this.socket.destroyed || !this.socket.writable) {
-          this.queue.length = 0;
-          return;
+    try {
+      while (this.queue.length > 0) {
+        const bytes = this.queue.shift() as Buffer;
+        const split = this.faults.get().split;
+        const size = split ? Math.max(1, split.chunkBytes) : bytes.length;
+        for (let at = 0; at < bytes.length; at += size) {
+          if (this.socket.destroyed || !this.socket.writable) {
+            this.queue.length = 0;
+            return;
+          }
+          const ok = this.socket.write(bytes.subarray(at, at + size));
+          if (split) await (split.pauseMs > 0 ? sleep(split.pauseMs) : new Promise((r) => setImmediate(r)));
+          else if (!ok) await this.drained();
         }
-        const ok = this.socket.write(bytes.subarray(at, at + size));
-        if (split) await (split.pauseMs > 0 ? sleep(split.pauseMs) : new Promise((r) => setImmediate(r)));
-        else if (!ok) await this.drained();
       }
+    } finally {
+      this.active = false;
     }
   }
 

@@ -3,6 +3,7 @@ import {
   bigint,
   boolean,
   index,
+  integer,
   jsonb,
   pgEnum,
   pgTable,
@@ -128,3 +129,135 @@ export const settings = pgTable('settings', {
   value: jsonb('value').notNull(),
   updatedAt: updatedAt(),
 });
+
+/** A RouterOS router Knockgate manages address lists on. */
+export const routers = pgTable(
+  'routers',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    host: text('host').notNull(),
+    port: integer('port').notNull(),
+    tls: boolean('tls').notNull().default(false),
+    /** SHA-256 fingerprint of the API-SSL certificate, pinned when set. */
+    fingerprint: text('fingerprint'),
+    username: text('username').notNull(),
+    /** Encrypted with the secret box ('router-password'); never sent to the browser or logged. */
+    passwordEnc: text('password_enc').notNull(),
+    ipv4List: text('ipv4_list').notNull().default('knockgate'),
+    ipv6List: text('ipv6_list').notNull().default('knockgate'),
+    enabled: boolean('enabled').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('routers_name_key').on(t.name)],
+);
+export type Router = typeof routers.$inferSelect;
+
+export const policySubjectEnum = pgEnum('policy_subject', ['role', 'user']);
+
+/**
+ * Who may open which router lists, for how long. A user's effective policy is the one made for
+ * them, else the one for their role.
+ */
+export const policies = pgTable(
+  'policies',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    subjectType: policySubjectEnum('subject_type').notNull(),
+    subjectRole: roleEnum('subject_role'),
+    subjectUserId: uuid('subject_user_id').references(() => users.id, { onDelete: 'cascade' }),
+    defaultDurationSeconds: integer('default_duration_seconds').notNull(),
+    maxDurationSeconds: integer('max_duration_seconds').notNull(),
+    /** A successful sign-in opens access for the caller's address. */
+    knockOnSignIn: boolean('knock_on_sign_in').notNull().default(true),
+    /** Direct access (open it yourself) or only by request and approval. */
+    directAccess: boolean('direct_access').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('policies_name_key').on(t.name),
+    uniqueIndex('policies_role_key').on(t.subjectRole),
+    uniqueIndex('policies_user_key').on(t.subjectUserId),
+  ],
+);
+export type Policy = typeof policies.$inferSelect;
+
+/** The router lists a policy opens. `list` null means the router's own list for the address family. */
+export const policyTargets = pgTable(
+  'policy_targets',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    policyId: uuid('policy_id')
+      .notNull()
+      .references(() => policies.id, { onDelete: 'cascade' }),
+    routerId: uuid('router_id')
+      .notNull()
+      .references(() => routers.id, { onDelete: 'cascade' }),
+    list: text('list'),
+  },
+  (t) => [uniqueIndex('policy_targets_key').on(t.policyId, t.routerId, t.list)],
+);
+
+export const grantStatusEnum = pgEnum('grant_status', [
+  'pending',
+  'active',
+  'revoke_pending',
+  'revoked',
+  'expired',
+  'failed',
+]);
+export type GrantStatus = (typeof grantStatusEnum.enumValues)[number];
+export const LIVE_GRANT_STATUSES = ['pending', 'active', 'revoke_pending'] as const satisfies GrantStatus[];
+
+export const grantSourceEnum = pgEnum('grant_source', ['web', 'ddns', 'request', 'classic']);
+export type GrantSource = (typeof grantSourceEnum.enumValues)[number];
+
+/**
+ * One address (or host name) on one router list until `expires_at`. The router entry carries
+ * `timeout` = time left and `comment` = `knockgate:<id>`.
+ */
+export const grants = pgTable(
+  'grants',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+    routerId: uuid('router_id')
+      .notNull()
+      .references(() => routers.id, { onDelete: 'cascade' }),
+    family: text('family', { enum: ['ip', 'ipv6'] }).notNull(),
+    list: text('list').notNull(),
+    /** An IPv4/IPv6 address, or a fully qualified host name. */
+    address: text('address').notNull(),
+    kind: text('kind', { enum: ['address', 'hostname'] })
+      .notNull()
+      .default('address'),
+    source: grantSourceEnum('source').notNull(),
+    status: grantStatusEnum('status').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    /** When the router first confirmed the entry. */
+    activatedAt: timestamp('activated_at', { withTimezone: true }),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    /** Who opened it (user, approver, system). */
+    openedBy: text('opened_by').notNull(),
+    endedBy: text('ended_by'),
+    routerEntryId: text('router_entry_id'),
+    lastError: text('last_error'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('grants_router_status_idx').on(t.routerId, t.status),
+    index('grants_user_idx').on(t.userId, t.status),
+    index('grants_expires_idx').on(t.status, t.expiresAt),
+    // One user, one address, one list, one router: at most one live grant (extend, never stack).
+    uniqueIndex('grants_one_live_key')
+      .on(t.userId, t.routerId, t.list, t.address)
+      .where(sql`${t.status} in ('pending', 'active', 'revoke_pending')`),
+  ],
+);
+export type Grant = typeof grants.$inferSelect;

@@ -1,0 +1,145 @@
+/**
+ * The router side of grants, per key (router, family, list, address). Several live grants can share
+ * a key — two people behind one NAT address, say — but RouterOS keeps one entry per list+address.
+ * So the entry stands for the whole group: it carries the tag of the grant that lasts longest (the
+ * owner) and that grant's remaining time as its timeout. When no live grant is left, the tagged
+ * entry goes. Untagged entries are never modified or removed.
+ */
+import {
+  type AddressListEntry,
+  addAddressListEntry,
+  addressListPath,
+  type ListFamily,
+  parseAddressListRow,
+  type RouterClient,
+  RouterTrapError,
+  removeAddressListEntries,
+  routerQuery,
+  setAddressListEntry,
+} from '../routeros';
+import { grantTag, isKnockgateComment } from './tag';
+
+export type EntryKey = { family: ListFamily; list: string; address: string };
+export type DesiredEntry = { ownerId: string; timeoutSeconds: number };
+
+export type EntryOutcome =
+  /** Our tagged entry is on the router as desired. */
+  | { kind: 'present'; entryId: string; adopted: boolean }
+  /** An entry Knockgate does not manage already holds this list+address: access is open, not by us. */
+  | { kind: 'covered'; unmanagedEntryId: string }
+  /** No tagged entry for the key remains on the router (verified by reading back). */
+  | { kind: 'absent' };
+
+const MAX_ATTEMPTS = 3;
+
+/** The router kept changing under us; the caller retries later. */
+export class EntryNotSettledError extends Error {
+  readonly code = 'router_not_settled';
+  constructor(key: EntryKey) {
+    super(`The entry for ${key.address} on list ${key.list} kept changing; will retry.`);
+  }
+}
+
+/** Timeouts within this many seconds of the desired value are left alone (reconcile drift). */
+export const TIMEOUT_TOLERANCE_SECONDS = 5;
+
+export async function entriesForKey(client: RouterClient, key: EntryKey): Promise<AddressListEntry[]> {
+  const rows = await client.print(addressListPath(key.family), {
+    query: routerQuery.and(routerQuery.eq('list', key.list), routerQuery.eq('address', key.address)),
+  });
+  return rows.map(parseAddressListRow).filter((e) => e.list === key.list);
+}
+
+/**
+ * The fast path of a fresh knock: one `add` round trip. Returns `duplicate` when the router already
+ * holds this list+address, so the caller takes the slow path with the whole group in view.
+ */
+export async function tryAddEntry(
+  client: RouterClient,
+  key: EntryKey,
+  desired: DesiredEntry,
+): Promise<{ kind: 'present'; entryId: string; adopted: false } | { kind: 'duplicate' }> {
+  try {
+    const id = await addAddressListEntry(client, {
+      family: key.family,
+      list: key.list,
+      address: key.address,
+      timeoutSeconds: desired.timeoutSeconds,
+      comment: grantTag(desired.ownerId),
+    });
+    return { kind: 'present', entryId: id, adopted: false };
+  } catch (error) {
+    if (error instanceof RouterTrapError && error.isDuplicate) return { kind: 'duplicate' };
+    throw error;
+  }
+}
+
+/**
+ * Makes the router hold what `desired` says for this key, reading first. With `desired` null the
+ * tagged entries are removed and their absence is verified by reading back.
+ */
+export async function ensureEntry(
+  client: RouterClient,
+  key: EntryKey,
+  desired: DesiredEntry | null,
+  known?: AddressListEntry[],
+  attempt = 1,
+): Promise<EntryOutcome> {
+  const entries = known ?? (await entriesForKey(client, key));
+  const tagged = entries.filter((e) => isKnockgateComment(e.comment));
+  if (!desired) {
+    if (tagged.length === 0) return { kind: 'absent' };
+    await removeAddressListEntries(
+      client,
+      key.family,
+      tagged.map((e) => e.id),
+      { ignoreMissing: true },
+    );
+    const left = (await entriesForKey(client, key)).filter((e) => isKnockgateComment(e.comment));
+    if (left.length === 0) return { kind: 'absent' };
+    // Something re-added an entry between our remove and our read-back; try again, boundedly.
+    if (attempt >= MAX_ATTEMPTS) throw new EntryNotSettledError(key);
+    return ensureEntry(client, key, null, left, attempt + 1);
+  }
+  const [keep, ...twins] = tagged;
+  if (twins.length > 0) {
+    await removeAddressListEntries(
+      client,
+      key.family,
+      twins.map((e) => e.id),
+      { ignoreMissing: true },
+    );
+  }
+  if (keep) {
+    const change: { comment?: string; timeoutSeconds?: number } = {};
+    if (keep.comment !== grantTag(desired.ownerId)) change.comment = grantTag(desired.ownerId);
+    if (
+      keep.timeoutSeconds === null ||
+      Math.abs(keep.timeoutSeconds - desired.timeoutSeconds) > TIMEOUT_TOLERANCE_SECONDS
+    ) {
+      change.timeoutSeconds = desired.timeoutSeconds;
+    }
+    if (change.comment !== undefined || change.timeoutSeconds !== undefined) {
+      await setAddressListEntry(client, key.family, keep.id, change);
+    }
+    return { kind: 'present', entryId: keep.id, adopted: true };
+  }
+  const unmanaged = entries.find((e) => !isKnockgateComment(e.comment));
+  if (unmanaged) return { kind: 'covered', unmanagedEntryId: unmanaged.id };
+  try {
+    const id = await addAddressListEntry(client, {
+      family: key.family,
+      list: key.list,
+      address: key.address,
+      timeoutSeconds: desired.timeoutSeconds,
+      comment: grantTag(desired.ownerId),
+    });
+    return { kind: 'present', entryId: id, adopted: false };
+  } catch (error) {
+    // Someone added the same list+address between our read and our add: read again, once.
+    if (error instanceof RouterTrapError && error.isDuplicate && attempt < MAX_ATTEMPTS) {
+      return ensureEntry(client, key, desired, undefined, attempt + 1);
+    }
+    throw error;
+  }
+}

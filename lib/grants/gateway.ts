@@ -1,0 +1,53 @@
+import type { SecretBox } from '../crypto/secret-box';
+import type { Db } from '../db/client';
+import type { Router } from '../db/schema';
+import { type RouterClient, RouterConnectionError } from '../routeros';
+import { clientForRouter, findRouter } from '../routers/service';
+
+/**
+ * Router rows are read at most every `ttlMs` per router: a knock should not pay a database round
+ * trip just to learn the router's address. A changed router closes its pooled client anyway
+ * (routers/service.ts), and the short TTL bounds how long another instance uses old settings.
+ */
+export function createRouterGateway(db: Db, box?: SecretBox, ttlMs = 2_000) {
+  const cache = new Map<string, { router: Router | undefined; at: number }>();
+  const listeners = new Set<(routerId: string) => void>();
+  const watched = new WeakSet<RouterClient>();
+
+  async function router(routerId: string): Promise<Router | undefined> {
+    const hit = cache.get(routerId);
+    if (hit && Date.now() - hit.at < ttlMs) return hit.router;
+    const row = await findRouter(db, routerId);
+    cache.set(routerId, { router: row, at: Date.now() });
+    return row;
+  }
+
+  return {
+    router,
+    async clientFor(routerId: string): Promise<RouterClient> {
+      const row = await router(routerId);
+      if (!row) throw new RouterConnectionError('This router was deleted.', { routerId });
+      if (!row.enabled)
+        throw new RouterConnectionError(`Router ${row.name} is disabled in Knockgate.`, { routerId });
+      const client = clientForRouter(row, box);
+      if (!watched.has(client)) {
+        watched.add(client);
+        // Reconnected after an outage (or a reboot): the reconciler should look at once.
+        client.on('connected', () => {
+          for (const listener of listeners) listener(routerId);
+        });
+      }
+      return client;
+    },
+    /** Called with a router id whenever its connection is (re-)established. */
+    onConnected(listener: (routerId: string) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    forget(routerId: string) {
+      cache.delete(routerId);
+    },
+  };
+}
+
+export type RouterGateway = ReturnType<typeof createRouterGateway>;

@@ -1,0 +1,320 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '@/lib/db/client';
+import { auditEvents, grants } from '@/lib/db/schema';
+import { openTestDatabase } from '@/tests/db';
+import { actorFor, makeUser } from '@/tests/factories';
+import { fixtureActor, routerEntries, startRouterFixture } from '@/tests/router-fixture';
+import { reconcileRouter } from './reconciler';
+import { extendGrant, openGrant, retryDueGrants, revokeGrant } from './service';
+import { grantTag } from './tag';
+
+/**
+ * The grant service through the real parts: a migrated database (PGlite or PostgreSQL) and the
+ * simulated RouterOS over TCP.
+ */
+let db: DatabaseHandle;
+let fx: Awaited<ReturnType<typeof startRouterFixture>>;
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  fx = await startRouterFixture(db.db);
+});
+afterAll(async () => {
+  await fx.close();
+  await db.close();
+});
+
+let n = 0;
+const nextAddress = () => `198.51.100.${++n}`;
+const open = async (userId: string, address: string, seconds = 3600, family: 'ip' | 'ipv6' = 'ip') =>
+  openGrant(fx.ctx, fixtureActor, {
+    userId,
+    routerId: fx.router.id,
+    family,
+    list: 'knockgate',
+    address,
+    source: 'web',
+    durationSeconds: seconds,
+  });
+
+describe('openGrant', () => {
+  it('puts the address on the router with the tag and the time left, then reports active', async () => {
+    const user = await makeUser(db.db);
+    const address = nextAddress();
+    const { grant, confirmed } = await open(user.id, address, 8 * 3600);
+    expect(confirmed).toBe(true);
+    expect(grant.status).toBe('active');
+    const entries = routerEntries(fx.sim).filter((e) => e.address === address);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.comment).toBe(grantTag(grant.id));
+    expect(entries[0]!.dynamic).toBe(true);
+    expect(entries[0]!.timeoutSeconds).toBeGreaterThan(8 * 3600 - 3);
+    expect(entries[0]!.timeoutSeconds).toBeLessThanOrEqual(8 * 3600);
+    const audit = await db.db.select().from(auditEvents).where(eq(auditEvents.targetId, grant.id));
+    expect(audit.map((a) => a.action)).toEqual(['grant.open']);
+  });
+
+  it('IPv6 goes to the IPv6 address list', async () => {
+    const user = await makeUser(db.db);
+    const { grant } = await open(user.id, '2001:db8::42', 600, 'ipv6');
+    expect(grant.status).toBe('active');
+    expect(routerEntries(fx.sim, 'knockgate', 'ipv6').map((e) => [e.address, e.comment])).toContainEqual([
+      expect.stringMatching(/^2001:db8::42/),
+      grantTag(grant.id),
+    ]);
+    expect(routerEntries(fx.sim, 'knockgate', 'ip').some((e) => e.address.includes('2001'))).toBe(false);
+  });
+
+  it('a second open of the same address extends the grant instead of stacking', async () => {
+    const user = await makeUser(db.db);
+    const address = nextAddress();
+    const first = await open(user.id, address, 600);
+    const second = await open(user.id, address, 7200);
+    expect(second.extended).toBe(true);
+    expect(second.grant.id).toBe(first.grant.id);
+    const live = await db.db.select().from(grants).where(eq(grants.address, address));
+    expect(live).toHaveLength(1);
+    const entries = routerEntries(fx.sim).filter((e) => e.address === address);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.timeoutSeconds).toBeGreaterThan(7200 - 5);
+  });
+
+  it('an unmanaged entry for the same address is never changed; the grant is active (covered)', async () => {
+    const user = await makeUser(db.db);
+    const address = nextAddress();
+    fx.sim.addressList('ip').add(
+      new Map([
+        ['list', 'knockgate'],
+        ['address', address],
+        ['comment', 'admin static'],
+      ]),
+      fx.sim.state.ctx,
+    );
+    const { grant, confirmed, covered } = await open(user.id, address, 600);
+    expect(confirmed).toBe(true);
+    expect(covered).toBe(true);
+    expect(grant.status).toBe('active');
+    await revokeGrant(fx.ctx, fixtureActor, grant.id);
+    const left = routerEntries(fx.sim).filter((e) => e.address === address);
+    expect(left).toEqual([expect.objectContaining({ comment: 'admin static', timeoutSeconds: null })]);
+  });
+
+  it('two people behind one address share one entry that lasts for the longer grant', async () => {
+    const a = await makeUser(db.db);
+    const b = await makeUser(db.db);
+    const address = nextAddress();
+    const ga = await open(a.id, address, 600);
+    const gb = await open(b.id, address, 3600);
+    expect(ga.grant.status).toBe('active');
+    expect(gb.grant.status).toBe('active');
+    let entries = routerEntries(fx.sim).filter((e) => e.address === address);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.comment).toBe(grantTag(gb.grant.id));
+    expect(entries[0]!.timeoutSeconds).toBeGreaterThan(3600 - 5);
+
+    // Ending the longer grant hands the entry to the other, with its own remaining time.
+    await revokeGrant(fx.ctx, actorFor(b), gb.grant.id);
+    entries = routerEntries(fx.sim).filter((e) => e.address === address);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.comment).toBe(grantTag(ga.grant.id));
+    expect(entries[0]!.timeoutSeconds).toBeLessThanOrEqual(600);
+
+    const last = await revokeGrant(fx.ctx, actorFor(a), ga.grant.id);
+    expect(last.grant.status).toBe('revoked');
+    expect(routerEntries(fx.sim).filter((e) => e.address === address)).toEqual([]);
+  });
+});
+
+describe('faults', () => {
+  it('router drops the connection after applying the add but before !done → one entry, grant becomes active', async () => {
+    const user = await makeUser(db.db);
+    const address = nextAddress();
+    fx.sim.faults.set({
+      dropAfter: { command: '/ip/firewall/address-list/add', phase: 'after-apply', times: 1 },
+    });
+    const first = await open(user.id, address, 900);
+    fx.sim.faults.reset();
+    // The router applied the add; our side never heard back, so the grant is pending, honestly.
+    expect(first.confirmed).toBe(false);
+    expect(first.grant.status).toBe('pending');
+    expect(first.error?.code).toBe('router_unreachable');
+    await db.db.update(grants).set({ nextAttemptAt: new Date() }).where(eq(grants.id, first.grant.id));
+    await retryDueGrants(fx.ctx, fixtureActor);
+    const [after] = await db.db.select().from(grants).where(eq(grants.id, first.grant.id));
+    expect(after!.status).toBe('active');
+    const entries = routerEntries(fx.sim).filter((e) => e.address === address);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.comment).toBe(grantTag(first.grant.id));
+  });
+
+  it('router down during revoke → revoke_pending; back up → revoked and gone', async () => {
+    const user = await makeUser(db.db);
+    const address = nextAddress();
+    const { grant } = await open(user.id, address, 900);
+    fx.sim.faults.set({
+      refuseConnections: true,
+      dropAfter: { command: '/ip/firewall/address-list/print', phase: 'before-apply', times: 1 },
+    });
+    const down = await revokeGrant(fx.ctx, actorFor(user), grant.id);
+    expect(down.confirmed).toBe(false);
+    expect(down.grant.status).toBe('revoke_pending');
+    expect(routerEntries(fx.sim).filter((e) => e.address === address)).toHaveLength(1);
+    fx.sim.faults.reset();
+    await db.db.update(grants).set({ nextAttemptAt: new Date() }).where(eq(grants.id, grant.id));
+    await expect
+      .poll(
+        async () => {
+          await retryDueGrants(fx.ctx, fixtureActor);
+          return (await db.db.select().from(grants).where(eq(grants.id, grant.id)))[0]!.status;
+        },
+        { timeout: 20_000, interval: 500 },
+      )
+      .toBe('revoked');
+    expect(routerEntries(fx.sim).filter((e) => e.address === address)).toEqual([]);
+  });
+
+  it('extend while the router is up updates the router timeout before reporting success', async () => {
+    const user = await makeUser(db.db);
+    const address = nextAddress();
+    const { grant } = await open(user.id, address, 60);
+    const extended = await extendGrant(fx.ctx, actorFor(user), grant.id, 7200);
+    expect(extended.confirmed).toBe(true);
+    const entry = routerEntries(fx.sim).find((e) => e.address === address)!;
+    expect(entry.timeoutSeconds).toBeGreaterThan(7200 - 5);
+  });
+});
+
+describe('reconcileRouter', () => {
+  it('after a reboot re-adds every live grant with its remaining time; untagged entries are untouched', async () => {
+    const fresh = await startRouterFixture(db.db, { name: 'reboot-test' });
+    try {
+      const users = await Promise.all([makeUser(db.db), makeUser(db.db), makeUser(db.db)]);
+      const opened = [];
+      for (const [i, u] of users.entries()) {
+        opened.push(
+          await openGrant(fresh.ctx, fixtureActor, {
+            userId: u.id,
+            routerId: fresh.router.id,
+            family: 'ip',
+            list: 'knockgate',
+            address: `203.0.113.${i + 1}`,
+            source: 'web',
+            durationSeconds: 1000 * (i + 1),
+          }),
+        );
+      }
+      fresh.sim.addressList('ip').add(
+        new Map([
+          ['list', 'knockgate'],
+          ['address', '10.9.9.9'],
+          ['comment', 'office'],
+        ]),
+        fresh.sim.state.ctx,
+      );
+      await fresh.sim.reboot();
+      expect(routerEntries(fresh.sim).map((e) => e.address)).toEqual(['10.9.9.9']);
+
+      const report = await reconcileRouter(fresh.ctx, fixtureActor, fresh.router);
+      expect(report.skipped).toBeUndefined();
+      expect(report.added).toBe(3);
+      const entries = routerEntries(fresh.sim);
+      for (const [i, g] of opened.entries()) {
+        const entry = entries.find((e) => e.comment === grantTag(g.grant.id))!;
+        expect(entry.address).toBe(`203.0.113.${i + 1}`);
+        expect(entry.timeoutSeconds).toBeGreaterThan(1000 * (i + 1) - 10);
+        expect(entry.timeoutSeconds).toBeLessThanOrEqual(1000 * (i + 1));
+      }
+      expect(entries.find((e) => e.address === '10.9.9.9')).toMatchObject({
+        comment: 'office',
+        timeoutSeconds: null,
+      });
+
+      // A second cycle finds nothing to do.
+      const again = await reconcileRouter(fresh.ctx, fixtureActor, fresh.router);
+      expect(again.added + again.removed + again.updated).toBe(0);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('removes tagged entries of ended grants at once and unknown tagged entries on the second sighting', async () => {
+    const fresh = await startRouterFixture(db.db, { name: 'orphan-test' });
+    try {
+      const user = await makeUser(db.db);
+      const ended = await openGrant(fresh.ctx, fixtureActor, {
+        userId: user.id,
+        routerId: fresh.router.id,
+        family: 'ip',
+        list: 'knockgate',
+        address: '192.0.2.50',
+        source: 'web',
+        durationSeconds: 600,
+      });
+      // The grant ended in the database but its entry is still on the router.
+      await db.db.update(grants).set({ status: 'revoked' }).where(eq(grants.id, ended.grant.id));
+      const orphanId = '00000000-0000-4000-8000-000000000001';
+      for (const [address, comment] of [
+        ['192.0.2.51', grantTag(orphanId)],
+        ['192.0.2.52', 'not ours'],
+      ]) {
+        fresh.sim.addressList('ip').add(
+          new Map([
+            ['list', 'knockgate'],
+            ['address', address!],
+            ['timeout', '1h'],
+            ['comment', comment!],
+          ]),
+          fresh.sim.state.ctx,
+        );
+      }
+      const memory = new Map();
+      const first = await reconcileRouter(fresh.ctx, fixtureActor, fresh.router, memory);
+      expect(first.removed).toBe(1);
+      expect(
+        routerEntries(fresh.sim)
+          .map((e) => e.address)
+          .sort(),
+      ).toEqual(['192.0.2.51', '192.0.2.52']);
+      const second = await reconcileRouter(fresh.ctx, fixtureActor, fresh.router, memory);
+      expect(second.removed).toBe(1);
+      expect(routerEntries(fresh.sim).map((e) => e.address)).toEqual(['192.0.2.52']);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('pauses and deletes nothing when the database cannot be read', async () => {
+    const fresh = await startRouterFixture(db.db, { name: 'db-down-test' });
+    try {
+      const orphanId = '00000000-0000-4000-8000-000000000002';
+      fresh.sim.addressList('ip').add(
+        new Map([
+          ['list', 'knockgate'],
+          ['address', '192.0.2.77'],
+          ['timeout', '1h'],
+          ['comment', grantTag(orphanId)],
+        ]),
+        fresh.sim.state.ctx,
+      );
+      const broken = new Proxy(db.db, {
+        get(target, prop, receiver) {
+          if (prop === 'select' || prop === 'transaction' || prop === 'update') {
+            return () => {
+              throw new Error('connection to database lost');
+            };
+          }
+          return Reflect.get(target, prop, receiver);
+        },
+      });
+      const ctx = { ...fresh.ctx, db: broken };
+      const memory = new Map([[fresh.router.id, new Set([orphanId])]]);
+      const report = await reconcileRouter(ctx, fixtureActor, fresh.router, memory);
+      expect(report.skipped?.reason).toBe('database_unavailable');
+      expect(report.removed).toBe(0);
+      expect(routerEntries(fresh.sim).map((e) => e.comment)).toEqual([grantTag(orphanId)]);
+    } finally {
+      await fresh.close();
+    }
+  });
+});

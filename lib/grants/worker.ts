@@ -1,0 +1,179 @@
+/**
+ * The background side of grants, hosted by server.ts: on start, on every router reconnect and
+ * every `intervalMs`, the leader expires grants and reconciles each enabled router; every
+ * `retryMs` it retries router changes that failed (pending opens, pending revokes).
+ */
+import { eq } from 'drizzle-orm';
+import { type Actor, systemActor } from '../audit/actor';
+import { recordAudit } from '../audit/record';
+import type { Db } from '../db/client';
+import { routers } from '../db/schema';
+import type { RouterGateway } from './gateway';
+import type { LeaderElector } from './leader';
+import { type OrphanMemory, type ReconcileReport, reconcileRouter } from './reconciler';
+import { expireGrants, type GrantContext, retryDueGrants } from './service';
+
+export type WorkerStatus = {
+  leader: boolean;
+  lastRunAt: string | null;
+  /** Why the last cycle did nothing, if it did nothing (database unreadable). */
+  paused: string | null;
+  routers: Record<string, ReconcileReport>;
+};
+
+export type WorkerOptions = {
+  db: Db;
+  gateway: RouterGateway;
+  leader: LeaderElector;
+  intervalMs?: number;
+  retryMs?: number;
+  actor?: Actor;
+  log?: (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void;
+};
+
+const statusKey = Symbol.for('knockgate.workerStatus');
+
+/** The last reconcile results, for the admin pages and /api/health (same process). */
+export function workerStatus(): WorkerStatus {
+  const g = globalThis as { [statusKey]?: WorkerStatus };
+  g[statusKey] ??= { leader: false, lastRunAt: null, paused: null, routers: {} };
+  return g[statusKey];
+}
+
+export function startGrantWorker(options: WorkerOptions) {
+  const intervalMs = options.intervalMs ?? 30_000;
+  const retryMs = options.retryMs ?? 2_000;
+  const actor = options.actor ?? systemActor;
+  const log = options.log ?? (() => {});
+  const ctx: GrantContext = { db: options.db, clientFor: options.gateway.clientFor };
+  const orphans: OrphanMemory = new Map();
+  const status = workerStatus();
+  let stopped = false;
+  let running: Promise<void> | null = null;
+  let rerun = false;
+  const urgent = new Set<string>();
+
+  async function cycle(onlyRouter?: string): Promise<void> {
+    if (!(await options.leader.check())) {
+      status.leader = false;
+      return;
+    }
+    status.leader = true;
+    try {
+      await expireGrants(ctx, actor);
+    } catch (error) {
+      status.paused = `Database unavailable: ${(error as Error).message}`;
+      log('error', 'reconciler paused: database unavailable', { error: (error as Error).message });
+      return;
+    }
+    let list: { id: string; name: string; ipv4List: string; ipv6List: string }[];
+    try {
+      list = await options.db
+        .select({
+          id: routers.id,
+          name: routers.name,
+          ipv4List: routers.ipv4List,
+          ipv6List: routers.ipv6List,
+        })
+        .from(routers)
+        .where(eq(routers.enabled, true));
+    } catch (error) {
+      status.paused = `Database unavailable: ${(error as Error).message}`;
+      return;
+    }
+    status.paused = null;
+    for (const router of list) {
+      if (stopped) return;
+      if (onlyRouter && router.id !== onlyRouter) continue;
+      const report = await reconcileRouter(ctx, actor, router, orphans);
+      status.routers[router.id] = report;
+      if (report.skipped?.reason === 'database_unavailable') {
+        status.paused = report.skipped.message;
+        log('error', 'reconciler paused: database unavailable', { router: router.name });
+      } else if (report.skipped) {
+        log('warn', 'router unreachable during reconcile', {
+          router: router.name,
+          error: report.skipped.message,
+        });
+      } else if (report.added + report.removed + report.updated > 0) {
+        log('info', 'reconciled router', {
+          router: router.name,
+          added: report.added,
+          removed: report.removed,
+          updated: report.updated,
+        });
+      }
+    }
+    status.lastRunAt = new Date().toISOString();
+  }
+
+  /** Runs one cycle at a time; a request during a cycle runs one more afterwards. */
+  function trigger(routerId?: string): Promise<void> {
+    if (routerId) urgent.add(routerId);
+    if (running) {
+      rerun = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        rerun = false;
+        const only = urgent.size === 1 ? [...urgent][0] : undefined;
+        urgent.clear();
+        try {
+          await cycle(only);
+        } catch (error) {
+          log('error', 'reconcile cycle failed', { error: (error as Error).message });
+        }
+      } while (rerun && !stopped);
+      running = null;
+    })();
+    return running;
+  }
+
+  let retrying = false;
+  async function retryTick() {
+    if (retrying || stopped || !options.leader.isLeader) return;
+    retrying = true;
+    try {
+      await retryDueGrants(ctx, actor);
+    } catch (error) {
+      log('warn', 'retry of pending grants failed', { error: (error as Error).message });
+    } finally {
+      retrying = false;
+    }
+  }
+
+  const unsubscribe = options.gateway.onConnected((routerId) => void trigger(routerId));
+  const interval = setInterval(() => void trigger(), intervalMs);
+  const retry = setInterval(() => void retryTick(), retryMs);
+  interval.unref();
+  retry.unref();
+  const first = trigger();
+
+  return {
+    /** Resolves when the first cycle (run at start) has finished. */
+    ready: first,
+    /** Reconcile now (all routers, or one) and wait for it. */
+    runNow: (routerId?: string) => trigger(routerId),
+    retryNow: () => retryTick(),
+    async stop() {
+      stopped = true;
+      clearInterval(interval);
+      clearInterval(retry);
+      unsubscribe();
+      await running;
+      await options.leader.stop();
+    },
+  };
+}
+
+export type GrantWorker = ReturnType<typeof startGrantWorker>;
+
+export async function auditLeadership(db: Db, leader: boolean, instance: string) {
+  await recordAudit(db, {
+    actor: systemActor,
+    action: leader ? 'reconciler.leader_acquired' : 'reconciler.leader_lost',
+    targetType: 'instance',
+    target: instance,
+  });
+}
