@@ -261,3 +261,47 @@ export const grants = pgTable(
   ],
 );
 export type Grant = typeof grants.$inferSelect;
+
+/** A classic knock profile (lib/profiles): the designed sequence, stored as validated input. */
+export const knockProfiles = pgTable(
+  'knock_profiles',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    /** The profile as `lib/profiles/model.ts` validates it (steps, lists, options). */
+    definition: jsonb('definition').$type<Record<string, unknown>>().notNull(),
+    /** Secret of rotating sequences, encrypted ('profile-secret'); null when the ports are fixed. */
+    rotationSecretEnc: text('rotation_secret_enc'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('knock_profiles_name_key').on(t.name)],
+);
+export type KnockProfile = typeof knockProfiles.$inferSelect;
+
+/** Where a profile's rules are applied, and how that went. */
+export const profileDeployments = pgTable(
+  'profile_deployments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    profileId: uuid('profile_id')
+      .notNull()
+      .references(() => knockProfiles.id, { onDelete: 'cascade' }),
+    routerId: uuid('router_id')
+      .notNull()
+      .references(() => routers.id, { onDelete: 'cascade' }),
+    /** 'applied' | 'failed' | 'removed' */
+    status: text('status').notNull(),
+    /** Hash of the generated rule set last applied, to spot drift and changed profiles. */
+    rulesHash: text('rules_hash'),
+    /** For rotating sequences: the time window whose ports are on the router. */
+    rotationWindow: bigint('rotation_window', { mode: 'number' }),
+    lastError: text('last_error'),
+    appliedAt: timestamp('applied_at', { withTimezone: true }),
+    appliedBy: text('applied_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('profile_deployments_key').on(t.profileId, t.routerId)],
+);
+export type ProfileDeployment = typeof profileDeployments.$inferSelect;
