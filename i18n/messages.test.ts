@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import bg from '../messages/bg.json';
-import en from '../messages/en.json';
+import { loadMessages } from './messages';
+
+const en = loadMessages('en');
+const bg = loadMessages('bg');
 
 function keys(obj: unknown, prefix = ''): string[] {
   if (typeof obj !== 'object' || obj === null) return [prefix];

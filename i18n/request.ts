@@ -1,6 +1,7 @@
 import { cookies, headers } from 'next/headers';
 import { getRequestConfig } from 'next-intl/server';
 import { isLocale, LOCALE_COOKIE, localeFromAcceptLanguage } from './locales';
+import { loadMessages } from './messages';
 
 /** The locale comes from the user's choice (cookie) or else the browser's Accept-Language. */
 export default getRequestConfig(async () => {
@@ -10,7 +11,7 @@ export default getRequestConfig(async () => {
     : localeFromAcceptLanguage((await headers()).get('accept-language'));
   return {
     locale,
-    messages: (await import(`../messages/${locale}.json`)).default,
+    messages: loadMessages(locale),
     timeZone: 'UTC',
   };
 });
