@@ -21,8 +21,8 @@
  * Step k (k ≥ 2) requires `src-address-list=<prefix>-(k-1)`; the stage list's timeout is the gap, so
  * a stale stage has simply expired. A wrong knock adds nothing (and blacklists on a decoy port).
  */
-import { canonicalDuration } from './duration';
 import {
+  canonicalDuration,
   httpGetContent,
   icmpPacketSize,
   icmpPatternRegexp,

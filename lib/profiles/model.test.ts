@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  canonicalDuration,
+  durationMs,
   icmpPacketSize,
   icmpPatternHex,
   icmpPatternRegexp,
@@ -100,6 +102,18 @@ describe('validateProfile', () => {
       { code: 'timeout_out_of_range', path: 'finalTimeout' },
     ]);
     expect(errorsOf(makeProfileInput({ defaultGap: '00:00:20', finalTimeout: '1d 02:00:00' }))).toEqual([]);
+  });
+
+  it('reads durations with the RouterOS parser and writes the form the router prints', () => {
+    expect(durationMs('15s')).toBe(15_000);
+    expect(durationMs('00:00:15')).toBe(15_000); // v6 prints this form
+    expect(durationMs('1d 02:00:00')).toBe(93_600_000);
+    expect(durationMs('500ms')).toBe(500);
+    expect(durationMs('15 seconds')).toBeNull();
+    expect(durationMs('99w')).toBeNull(); // beyond 35w3d13h13m56s
+    expect(canonicalDuration('00:01:00')).toBe('1m');
+    expect(canonicalDuration('1d 02:00:00')).toBe('1d2h');
+    expect(canonicalDuration('nonsense')).toBe('nonsense');
   });
 
   it('checks list names and that lists do not collide', () => {

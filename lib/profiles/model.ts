@@ -6,7 +6,8 @@
  * is pure and browser-safe (no node: imports) so the editor can validate as the admin types.
  */
 import { z } from 'zod';
-import { formatDuration, parseDuration } from './duration';
+// The duration module only (not the @/lib/routeros barrel): this file runs in the browser editor too.
+import { formatDuration, parseDuration } from '@/lib/routeros/duration';
 import { isProfileId } from './rule';
 
 // ---------------------------------------------------------------------------------------------
@@ -223,6 +224,25 @@ const INTERFACE_NAME = /^!?[A-Za-z0-9_][A-Za-z0-9_.:/+-]{0,62}$/;
 const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
+/** Milliseconds of a RouterOS time (`15s`, `1h30m`, `00:01:00`, `90`), or null when it is not one. */
+export function durationMs(text: string): number | null {
+  try {
+    return Math.round(parseDuration(text) * 1000);
+  } catch {
+    return null;
+  }
+}
+
+/** The form RouterOS prints (`15s`, `1h30m`); the input unchanged when it is not a duration. */
+export function canonicalDuration(text: string): string {
+  const ms = durationMs(text);
+  return ms === null ? text : formatMs(ms);
+}
+
+function formatMs(ms: number): string {
+  return formatDuration(ms / 1000);
+}
+
 export function icmpPacketSize(payloadSize: number): number {
   return payloadSize + ICMP_HEADER_OVERHEAD;
 }
@@ -336,7 +356,7 @@ function checkDuration(
   maxMs: number,
   what: string,
 ): number | null {
-  const ms = parseDuration(text);
+  const ms = durationMs(text);
   if (ms === null) {
     errors.add(
       'invalid_duration',
@@ -349,7 +369,7 @@ function checkDuration(
     errors.add(
       'timeout_out_of_range',
       path,
-      `${what} ${formatDuration(ms)} must be between ${formatDuration(minMs)} and ${formatDuration(maxMs)}.`,
+      `${what} ${formatMs(ms)} must be between ${formatMs(minMs)} and ${formatMs(maxMs)}.`,
     );
     return null;
   }

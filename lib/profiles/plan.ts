@@ -18,7 +18,7 @@
  * plan interrupted half-way leaves extra rules rather than missing ones — and layer7 removals after
  * the filter rules that used them are gone.
  */
-import { parseDuration } from './duration';
+import { durationMs } from './model';
 import {
   isKnockgateComment,
   isOrderedTable,
@@ -116,14 +116,14 @@ export function sameAttrValue(name: string, wanted: string, actual: string | und
   if (actual === undefined) return wanted === '';
   if (wanted === actual) return true;
   if (DURATION_ATTRS.has(name)) {
-    const a = parseDuration(wanted);
-    return a !== null && a === parseDuration(actual);
+    const a = durationMs(wanted);
+    return a !== null && a === durationMs(actual);
   }
   if (name === 'psd') {
     const [wa, wb, ...wr] = wanted.split(',');
     const [aa, ab, ...ar] = actual.split(',');
-    const wd = parseDuration(wb ?? '');
-    return wa === aa && wd !== null && wd === parseDuration(ab ?? '') && wr.join(',') === ar.join(',');
+    const wd = durationMs(wb ?? '');
+    return wa === aa && wd !== null && wd === durationMs(ab ?? '') && wr.join(',') === ar.join(',');
   }
   return normalizeBoolean(wanted) === normalizeBoolean(actual);
 }

@@ -9,8 +9,7 @@
  * it is never part of the profile, the rules or the .rsc export.
  */
 import { createHmac } from 'node:crypto';
-import { parseDuration } from './duration';
-import { serviceClientPorts, stepTransport, type ValidProfile, validateProfile } from './model';
+import { durationMs, serviceClientPorts, stepTransport, type ValidProfile, validateProfile } from './model';
 
 export const MIN_SECRET_BYTES = 16;
 /** Candidate values drawn before giving up; with ≥ 64 free ports this is never reached in practice. */
@@ -102,7 +101,7 @@ export function rotatedProfile(
 ): RotationResult<{ profile: ValidProfile; window: RotationWindow }> {
   const rotation = profile.rotation;
   if (!rotation) return fail('not_rotating', `Profile ${profile.id} has no rotation.`);
-  const periodMs = parseDuration(rotation.period);
+  const periodMs = durationMs(rotation.period);
   if (periodMs === null)
     return fail('invalid_time', `Rotation period "${rotation.period}" is not a duration.`);
   const window = rotationWindow(atMs, periodMs);

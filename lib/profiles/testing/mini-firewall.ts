@@ -5,7 +5,7 @@
  * logical clock. The simulator's engine in sim/ is the full one; this exists so the generator's
  * ordering argument is tested by behaviour, not only by structure.
  */
-import { parseDuration } from '../duration';
+import { durationMs } from '../model';
 import type { Rule } from '../rule';
 
 export type Packet = {
@@ -106,7 +106,7 @@ export class MiniFirewall {
           return 'return';
         case 'add-src-to-address-list': {
           const list = this.lists.get(rule['address-list']!) ?? new Map<string, number>();
-          list.set(p.src, this.now + (parseDuration(rule['address-list-timeout'] ?? '0s') ?? 0));
+          list.set(p.src, this.now + (durationMs(rule['address-list-timeout'] ?? '0s') ?? 0));
           this.lists.set(rule['address-list']!, list);
           break;
         }

@@ -4,7 +4,7 @@
  * (counters, `disabled=false`, `log=false`, …). It throws like the router refuses: unknown `.id`,
  * a destination in another table, a second layer7 protocol with the same name.
  */
-import { formatDuration, parseDuration } from '../duration';
+import { canonicalDuration, durationMs } from '../model';
 import type { Plan, RouterRow, RouterTables } from '../plan';
 import { isOrderedTable, RULE_TABLES, type RuleTable } from '../rule';
 
@@ -14,8 +14,8 @@ export type DurationStyle = 'v7' | 'v6';
 
 /** v6 prints `00:00:15` / `1d 02:00:00` where v7 prints `15s` / `1d2h`. */
 function printDuration(value: string, style: DurationStyle): string {
-  const ms = parseDuration(value);
-  if (style === 'v7' || ms === null) return ms === null ? value : formatDuration(ms);
+  const ms = durationMs(value);
+  if (style === 'v7' || ms === null) return canonicalDuration(value);
   const seconds = Math.floor(ms / 1000);
   const days = Math.floor(seconds / 86_400);
   const rest = seconds % 86_400;
