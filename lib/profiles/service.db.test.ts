@@ -1,0 +1,356 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '@/lib/db/client';
+import { auditEvents, knockProfiles, profileDeployments } from '@/lib/db/schema';
+import { openTestDatabase } from '@/tests/db';
+import { fixtureActor, startRouterFixture, testBox } from '@/tests/router-fixture';
+import { generateRules } from './generate';
+import type { ProfileInput, ValidProfile } from './model';
+import { rotatedProfile } from './rotation';
+import { isOwnComment } from './rule';
+import {
+  applyProfile,
+  applyRotation,
+  classicAttribution,
+  classicListsForRouter,
+  createProfile,
+  currentProfile,
+  deleteProfile,
+  dryRunProfile,
+  dryRunRemoveProfile,
+  getProfile,
+  listProfiles,
+  profileCommands,
+  profileRsc,
+  removeProfile,
+  updateProfile,
+} from './service';
+import { makeProfileInput } from './testing/factories';
+
+/** The profile service through the real parts: a migrated database and the simulator over TCP. */
+let db: DatabaseHandle;
+let fx: Awaited<ReturnType<typeof startRouterFixture>>;
+const opts = { box: testBox };
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  fx = await startRouterFixture(db.db, { name: 'office-gw' });
+});
+afterAll(async () => {
+  await fx.close();
+  await db.close();
+});
+
+let n = 0;
+/** A valid editor input (no id: the service assigns the row's uuid). */
+function input(overrides: Partial<ProfileInput> = {}): Omit<ProfileInput, 'id'> {
+  n += 1;
+  const { id: _id, ...rest } = makeProfileInput({
+    name: `SSH knock ${n}`,
+    stageListPrefix: `knock${n}`,
+    ...overrides,
+  });
+  return rest;
+}
+
+async function created(overrides: Partial<ProfileInput> = {}) {
+  const result = await createProfile(db.db, fixtureActor, input(overrides), opts);
+  if (!result.ok) throw new Error(JSON.stringify(result.error));
+  return result.value;
+}
+
+const filterRows = () => fx.sim.rules('filter').list(fx.sim.state.ctx);
+const auditFor = async (id: string) =>
+  (await db.db.select().from(auditEvents).where(eq(auditEvents.targetId, id))).map((a) => a.action);
+
+beforeEach(() => fx.sim.faults.reset());
+
+describe('create, update, delete', () => {
+  it('stores the validated definition with defaults and audits it', async () => {
+    const record = await created();
+    expect(record.profile?.id).toBe(record.id);
+    expect(record.profile?.defaultGap).toBe('15s');
+    expect(record.rotating).toBe(false);
+    const [row] = await db.db.select().from(knockProfiles).where(eq(knockProfiles.id, record.id));
+    expect(row!.definition).toMatchObject({ finalList: 'ssh-allowed', options: { finalDrop: 'all' } });
+    expect(row!.definition).not.toHaveProperty('id');
+    expect(row!.rotationSecretEnc).toBeNull();
+    expect(await auditFor(record.id)).toEqual(['profile.create']);
+  });
+
+  it('refuses invalid profiles with codes and field paths, writing nothing', async () => {
+    const before = (await db.db.select().from(knockProfiles)).length;
+    const result = await createProfile(
+      db.db,
+      fixtureActor,
+      input({
+        steps: [
+          { kind: 'tcp', port: 70000 },
+          { kind: 'tcp', port: 70000 },
+        ],
+      }),
+      opts,
+    );
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.code).toBe('invalid_profile');
+      expect(result.error.issues?.map((i) => i.code)).toEqual(
+        expect.arrayContaining(['port_out_of_range', 'duplicate_step']),
+      );
+      expect(result.error.fields).toHaveProperty(['steps.0.port']);
+    }
+    expect(await createProfile(db.db, fixtureActor, 'not an object', opts)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_profile' },
+    });
+    expect((await db.db.select().from(knockProfiles)).length).toBe(before);
+  });
+
+  it('keeps names and stage-list prefixes unique', async () => {
+    const first = await created();
+    expect(
+      await createProfile(db.db, fixtureActor, input({ name: first.name.toUpperCase() }), opts),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'name_taken', fields: { name: expect.any(String) } },
+    });
+    expect(
+      await createProfile(
+        db.db,
+        fixtureActor,
+        input({ stageListPrefix: first.profile!.stageListPrefix }),
+        opts,
+      ),
+    ).toMatchObject({ ok: false, error: { code: 'stage_prefix_taken' } });
+  });
+
+  it("updates in place (same id) and keeps a rotating profile's secret", async () => {
+    const record = await created({ rotation: { period: '5m' } });
+    const [before] = await db.db.select().from(knockProfiles).where(eq(knockProfiles.id, record.id));
+    expect(before!.rotationSecretEnc).not.toBeNull();
+    const updated = await updateProfile(
+      db.db,
+      fixtureActor,
+      record.id,
+      { ...record.definition, finalTimeout: '2h' },
+      opts,
+    );
+    expect(updated.ok && updated.value.profile?.finalTimeout).toBe('2h');
+    const [after] = await db.db.select().from(knockProfiles).where(eq(knockProfiles.id, record.id));
+    expect(after!.rotationSecretEnc).toBe(before!.rotationSecretEnc);
+    const fixed = await updateProfile(
+      db.db,
+      fixtureActor,
+      record.id,
+      { ...record.definition, rotation: undefined },
+      opts,
+    );
+    expect(fixed.ok).toBe(true);
+    const [plain] = await db.db.select().from(knockProfiles).where(eq(knockProfiles.id, record.id));
+    expect(plain!.rotationSecretEnc).toBeNull();
+    expect(await auditFor(record.id)).toEqual(['profile.create', 'profile.update', 'profile.update']);
+    expect(
+      await updateProfile(db.db, fixtureActor, '00000000-0000-4000-8000-000000000000', input(), opts),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
+  });
+
+  it('deletes an undeployed profile; refuses while it is on a router', async () => {
+    const record = await created();
+    expect((await applyProfile(db.db, fixtureActor, record.id, fx.router.id, opts)).ok).toBe(true);
+    expect(await deleteProfile(db.db, fixtureActor, record.id)).toMatchObject({
+      ok: false,
+      error: { code: 'profile_deployed', message: expect.stringContaining('office-gw') },
+    });
+    expect((await removeProfile(db.db, fixtureActor, record.id, fx.router.id, opts)).ok).toBe(true);
+    expect(await deleteProfile(db.db, fixtureActor, record.id)).toEqual({ ok: true, value: null });
+    expect((await getProfile(db.db, record.id, opts)).ok).toBe(false);
+    expect((await auditFor(record.id)).at(-1)).toBe('profile.delete');
+  });
+});
+
+describe('dry run, apply, remove on the simulator', () => {
+  it('dry-runs without changing the router, applies, records the deployment, then is a no-op', async () => {
+    const record = await created();
+    const before = filterRows();
+    const dry = await dryRunProfile(db.db, record.id, fx.router.id, opts);
+    expect(dry.ok).toBe(true);
+    if (!dry.ok) return;
+    const rules = generateRules(record.profile!);
+    expect(dry.value.summary).toEqual({ add: rules.length, set: 0, move: 0, remove: 0 });
+    expect(dry.value.diff).toContain('+ add');
+    expect(dry.value.diff).toContain('dst-port=2022');
+    expect(filterRows()).toEqual(before);
+
+    const applied = await applyProfile(db.db, fixtureActor, record.id, fx.router.id, opts);
+    expect(applied.ok && applied.value.executed).toBe(rules.length);
+    expect(
+      filterRows()
+        .filter((r) => isOwnComment(r.attrs.comment, record.id))
+        .map((r) => r.attrs),
+    ).toEqual(rules.map((r) => r.attrs));
+    const [deployment] = await db.db
+      .select()
+      .from(profileDeployments)
+      .where(eq(profileDeployments.profileId, record.id));
+    expect(deployment).toMatchObject({ status: 'applied', lastError: null, appliedBy: 'test' });
+    expect(deployment!.rulesHash).toMatch(/^[0-9a-f]{64}$/);
+
+    const listed = (await listProfiles(db.db, opts)).find((p) => p.id === record.id)!;
+    expect(listed.deployments).toMatchObject([{ routerName: 'office-gw', status: 'applied', current: true }]);
+    const again = await dryRunProfile(db.db, record.id, fx.router.id, opts);
+    expect(again.ok && again.value.summary).toEqual({ add: 0, set: 0, move: 0, remove: 0 });
+
+    // A changed profile shows as not current until it is applied again.
+    await updateProfile(db.db, fixtureActor, record.id, { ...record.definition, finalTimeout: '3h' }, opts);
+    expect(await getProfile(db.db, record.id, opts)).toMatchObject({
+      ok: true,
+      value: { deployments: [{ status: 'applied', current: false }] },
+    });
+    const update = await dryRunProfile(db.db, record.id, fx.router.id, opts);
+    expect(update.ok && update.value.diff).toContain('address-list-timeout: 1h → 3h');
+
+    const removePreview = await dryRunRemoveProfile(db.db, record.id, fx.router.id, opts);
+    expect(removePreview.ok && removePreview.value.summary.remove).toBe(rules.length);
+    const removed = await removeProfile(db.db, fixtureActor, record.id, fx.router.id, opts);
+    expect(removed.ok).toBe(true);
+    expect(filterRows()).toEqual(before);
+    expect(await auditFor(record.id)).toEqual([
+      'profile.create',
+      'profile.apply',
+      'profile.update',
+      'profile.remove',
+    ]);
+  });
+
+  it('an unreachable router gives a typed error, a failed deployment and an audit row', async () => {
+    const record = await created();
+    fx.sim.faults.set({ refuseConnections: true });
+    const { closeRouterClient } = await import('@/lib/routeros');
+    await closeRouterClient(fx.router.id);
+    const result = await applyProfile(db.db, fixtureActor, record.id, fx.router.id, opts);
+    expect(result).toMatchObject({ ok: false, error: { code: expect.stringMatching(/^router_/) } });
+    const [deployment] = await db.db
+      .select()
+      .from(profileDeployments)
+      .where(eq(profileDeployments.profileId, record.id));
+    expect(deployment).toMatchObject({ status: 'failed', appliedAt: null });
+    expect(deployment!.lastError).toBeTruthy();
+    expect(await auditFor(record.id)).toEqual(['profile.create', 'profile.apply_failed']);
+    fx.sim.faults.reset();
+    await closeRouterClient(fx.router.id);
+    // Safe to repeat: the same call now succeeds.
+    expect((await applyProfile(db.db, fixtureActor, record.id, fx.router.id, opts)).ok).toBe(true);
+    expect((await removeProfile(db.db, fixtureActor, record.id, fx.router.id, opts)).ok).toBe(true);
+  });
+
+  it('unknown ids are typed errors, never exceptions', async () => {
+    const record = await created();
+    expect(await applyProfile(db.db, fixtureActor, 'nope', fx.router.id, opts)).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
+    expect(await applyProfile(db.db, fixtureActor, record.id, 'nope', opts)).toMatchObject({
+      ok: false,
+      error: { code: 'router_not_found' },
+    });
+  });
+});
+
+describe('rotation, classic lists, export and commands', () => {
+  it('applyRotation moves the router to each new window and leaves current ones alone', async () => {
+    const t0 = new Date('2026-11-26T09:00:10Z');
+    const record = await created({ rotation: { period: '5m', portMin: 20_000, portMax: 29_999 } });
+    const applied = await applyProfile(db.db, fixtureActor, record.id, fx.router.id, { ...opts, now: t0 });
+    expect(applied.ok).toBe(true);
+    const w0 = applied.ok ? applied.value.window : null;
+    expect(w0).toBe(Math.floor(t0.getTime() / 300_000));
+
+    expect((await applyRotation(db.db, t0, opts)).filter((o) => o.profileId === record.id)).toEqual([]);
+
+    const t1 = new Date(t0.getTime() + 300_000);
+    const outcomes = (await applyRotation(db.db, t1, opts)).filter((o) => o.profileId === record.id);
+    expect(outcomes).toEqual([
+      expect.objectContaining({ outcome: 'rotated', window: w0! + 1, routerName: 'office-gw' }),
+    ]);
+    const [row] = await db.db.select().from(knockProfiles).where(eq(knockProfiles.id, record.id));
+    const secret = testBox.open(row!.rotationSecretEnc!, 'profile-secret');
+    const expected = rotatedProfile(record.profile!, secret, t1.getTime());
+    if (!expected.ok) throw new Error(expected.error.message);
+    const onRouter = filterRows().filter((r) => isOwnComment(r.attrs.comment, record.id));
+    expect(onRouter.map((r) => r.attrs)).toEqual(generateRules(expected.value.profile).map((r) => r.attrs));
+    const ports = (p: ValidProfile) => p.steps.map((s) => ('port' in s ? s.port : null));
+    const old = rotatedProfile(record.profile!, secret, t0.getTime());
+    if (!old.ok) throw new Error(old.error.message);
+    expect(ports(old.value.profile)).not.toEqual(ports(expected.value.profile));
+    expect((await applyRotation(db.db, t1, opts)).filter((o) => o.profileId === record.id)).toEqual([]);
+    expect(await auditFor(record.id)).toContain('profile.rotate');
+
+    // What a signed-in user is shown is this window's sequence.
+    const view = await currentProfile(db.db, record.id, { ...opts, now: t1 });
+    expect(view.ok && ports(view.value.current)).toEqual(ports(expected.value.profile));
+    expect(view.ok && view.value.windowEndsAt?.getTime()).toBe((w0! + 2) * 300_000);
+
+    // A failed rotation is reported, recorded and retried on the next call.
+    const t2 = new Date(t1.getTime() + 300_000);
+    fx.sim.faults.set({ refuseConnections: true });
+    const { closeRouterClient } = await import('@/lib/routeros');
+    await closeRouterClient(fx.router.id);
+    const failed = (await applyRotation(db.db, t2, opts)).filter((o) => o.profileId === record.id);
+    expect(failed).toEqual([expect.objectContaining({ outcome: 'failed' })]);
+    fx.sim.faults.reset();
+    await closeRouterClient(fx.router.id);
+    const retried = (await applyRotation(db.db, t2, opts)).filter((o) => o.profileId === record.id);
+    expect(retried).toEqual([expect.objectContaining({ outcome: 'rotated', window: w0! + 2 })]);
+
+    expect((await removeProfile(db.db, fixtureActor, record.id, fx.router.id, opts)).ok).toBe(true);
+    expect(
+      (await applyRotation(db.db, new Date(t2.getTime() + 300_000), opts)).filter(
+        (o) => o.profileId === record.id,
+      ),
+    ).toEqual([]);
+  });
+
+  it('classicListsForRouter names the final lists of applied profiles; classicAttribution uses them', async () => {
+    const record = await created({ finalList: 'knockgate' });
+    expect(await classicListsForRouter(db.db, fx.router.id)).not.toContainEqual(
+      expect.objectContaining({ profileId: record.id }),
+    );
+    await applyProfile(db.db, fixtureActor, record.id, fx.router.id, opts);
+    const lists = await classicListsForRouter(db.db, fx.router.id);
+    expect(lists).toContainEqual({ list: 'knockgate', profileId: record.id, profileName: record.name });
+    expect(classicAttribution({ list: 'knockgate', dynamic: true }, lists)).toEqual({
+      profileId: record.id,
+      profileName: record.name,
+    });
+    expect(
+      classicAttribution({ list: 'knockgate', comment: 'knockgate:42', dynamic: true }, lists),
+    ).toBeNull();
+    expect(classicAttribution({ list: 'other', dynamic: true }, lists)).toBeNull();
+    expect(classicAttribution({ list: 'knockgate', dynamic: false }, lists)).toBeNull();
+    await removeProfile(db.db, fixtureActor, record.id, fx.router.id, opts);
+    expect(await classicListsForRouter(db.db, fx.router.id)).not.toContainEqual(
+      expect.objectContaining({ profileId: record.id }),
+    );
+    expect(await classicListsForRouter(db.db, 'not-a-uuid')).toEqual([]);
+  });
+
+  it('exports the .rsc and client commands of the profile as it is now', async () => {
+    const record = await created({ name: 'Office SSH' });
+    const view = await currentProfile(db.db, record.id, opts);
+    if (!view.ok) throw new Error(view.error.message);
+    const rsc = profileRsc(view.value);
+    expect(rsc.filename).toBe('knockgate-office-ssh.rsc');
+    expect(rsc.text).toContain(`comment=knockgate-profile:${record.id}:1`);
+    const commands = profileCommands(view.value, '203.0.113.7');
+    expect(commands.ok && commands.value.oneLiners.knock).toBe(
+      'knock 203.0.113.7 2022:tcp 9090:udp 4022:tcp',
+    );
+    expect(profileCommands(view.value, 'bad host;rm')).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_host' },
+    });
+  });
+});
