@@ -9,6 +9,8 @@ import { encodeSentence, type ParsedCommand, parseCommand, SentenceDecoder } fro
 import type { AddressFamily } from './address';
 import type { Clock } from './clock';
 import { type FaultConfig, FaultController } from './faults';
+import { type EngineOptions, FirewallEngine } from './firewall/engine';
+import { KnockListeners, type KnockListenOptions } from './firewall/listeners';
 import { type CommandResult, RouterState, type UserConfig } from './router';
 import type { AddressListTable, Resolver, RuleTable, RuleTableName } from './tables';
 import { certificateFromPem, defaultCertificate, type SimCertificate } from './tls';
@@ -47,6 +49,13 @@ export interface SimulatorOptions {
     family?: AddressFamily;
   }[];
   faults?: Partial<FaultConfig>;
+  /** The packet engine's view of the router: its own addresses and interface lists. */
+  firewall?: EngineOptions;
+  /**
+   * Opt-in: listen on loopback for real knocks (TCP/UDP on the ports the rules mention, the
+   * protected services and the extra ports given) and run them through the firewall engine.
+   */
+  knock?: KnockListenOptions | boolean;
 }
 
 export interface Simulator {
@@ -60,6 +69,10 @@ export interface Simulator {
   faults: FaultController;
   addressList(family?: AddressFamily): AddressListTable;
   rules(table: RuleTableName): RuleTable;
+  /** The packet engine over the configured rules (synthetic packets: `sim.firewall.process(…)`). */
+  firewall: FirewallEngine;
+  /** The loopback knock listeners, when started with `knock`; they follow the rules by themselves. */
+  knock: KnockListeners | null;
   /** Open API connections (plain and TLS). */
   connectionCount(): number;
   /** Commands received since start, per path (for assertions such as "no twin add was sent"). */
@@ -72,6 +85,8 @@ export interface Simulator {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+/** Commands that change the rules the knock listeners follow. */
+const RULE_WRITE = /^\/ip\/firewall\/(filter|nat|raw)\/(add|set|unset|remove|enable|disable|move)$/;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -331,6 +346,9 @@ class Session {
       return;
     }
     const result = this.sim.state.execute(command, this.user as NonNullable<typeof this.user>);
+    // The knock listeners follow the rules before the client hears `!done`, so whoever applied
+    // rules can knock at once.
+    if (result.trap === null && RULE_WRITE.test(path)) await this.sim.knock?.sync();
     if (faults.takeDrop(path, 'after-apply')) return this.destroy();
     // `/quit` gets only `!fatal session terminated on request` (API manual), no `!done`.
     if (result.fatal !== undefined) {
@@ -378,6 +396,8 @@ class SimulatorImpl implements Simulator {
   readonly faults = new FaultController();
   readonly sessions = new Set<Session>();
   readonly commandLog: string[] = [];
+  readonly firewall: FirewallEngine;
+  knock: KnockListeners | null = null;
   private readonly servers: net.Server[] = [];
   private readonly rawSockets = new Set<net.Socket>();
   private downUntil = 0;
@@ -388,6 +408,10 @@ class SimulatorImpl implements Simulator {
     this.state = new RouterState(options);
     this.clock = this.state.clock;
     this.faults.set(options.faults ?? {});
+    this.firewall = new FirewallEngine(this.state, {
+      routerAddresses: ['127.0.0.1'],
+      ...options.firewall,
+    });
     for (const entry of options.addressLists ?? []) {
       const attrs = new Map([
         ['list', entry.list],
@@ -423,6 +447,11 @@ class SimulatorImpl implements Simulator {
   }
 
   async listen(): Promise<void> {
+    if (this.options.knock) {
+      const knock = this.options.knock === true ? {} : this.options.knock;
+      this.knock = new KnockListeners(this.state, this.firewall, knock);
+      await this.knock.sync();
+    }
     const plain = net.createServer((socket) => {
       if (this.accept(socket)) this.sessions.add(new Session(socket, this));
     });
@@ -453,6 +482,8 @@ class SimulatorImpl implements Simulator {
     for (const session of this.sessions) session.destroy();
     for (const raw of this.rawSockets) raw.destroy();
     this.state.reboot();
+    // Connection tracking and psd memory do not survive a reboot either.
+    this.firewall.reset({ lists: [] });
     if (downMs > 0) await sleep(downMs);
   }
 
@@ -462,6 +493,7 @@ class SimulatorImpl implements Simulator {
   }
 
   async close(): Promise<void> {
+    await this.knock?.close();
     for (const session of this.sessions) session.destroy();
     for (const raw of this.rawSockets) raw.destroy();
     await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
