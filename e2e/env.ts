@@ -4,6 +4,7 @@ const port = Number(process.env.E2E_PORT ?? 3100);
 export const E2E = {
   port,
   baseUrl: `http://127.0.0.1:${port}`,
+  baseUrlV6: `http://[::1]:${port}`,
   dataDir: process.env.E2E_DATA_DIR ?? `/tmp/knockgate-e2e-${port}`,
   admin: { username: 'e2e-admin', password: 'e2e-admin-password-0123' },
   secret: 'e2e-secret-that-is-long-enough-for-knockgate-0123456789',
@@ -18,6 +19,9 @@ export const E2E = {
       KNOCKGATE_ADMIN_USER: this.admin.username,
       KNOCKGATE_ADMIN_PASSWORD: this.admin.password,
       LOG_LEVEL: 'info',
+      // Requests from ::1 come "through a trusted proxy": the forwarded-header tests use it.
+      TRUSTED_PROXIES: '::1',
+      RECONCILE_INTERVAL_SECONDS: '3',
     };
   },
 };

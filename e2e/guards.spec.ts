@@ -7,7 +7,7 @@ import { apiSession, callAction, createUserViaUi, signInAsAdmin, uniqueName } fr
  * every admin server action, for anonymous, user, approver and admin.
  */
 type Who = 'anonymous' | 'user' | 'approver' | 'admin';
-type Expect = 'ok' | 'signin' | 'forbidden';
+type Expect = 'ok' | 'signin' | 'forbidden' | 'unauthorized';
 
 const pages: { path: string; expect: Record<Who, Expect> }[] = [
   { path: '/', expect: { anonymous: 'signin', user: 'ok', approver: 'ok', admin: 'ok' } },
@@ -16,6 +16,20 @@ const pages: { path: string; expect: Record<Who, Expect> }[] = [
   {
     path: '/admin/users',
     expect: { anonymous: 'signin', user: 'forbidden', approver: 'forbidden', admin: 'ok' },
+  },
+  { path: '/admin/grants', expect: { anonymous: 'signin', user: 'forbidden', approver: 'ok', admin: 'ok' } },
+  {
+    path: '/admin/routers',
+    expect: { anonymous: 'signin', user: 'forbidden', approver: 'forbidden', admin: 'ok' },
+  },
+  {
+    path: '/admin/policies',
+    expect: { anonymous: 'signin', user: 'forbidden', approver: 'forbidden', admin: 'ok' },
+  },
+  { path: '/api/me/grants', expect: { anonymous: 'unauthorized', user: 'ok', approver: 'ok', admin: 'ok' } },
+  {
+    path: '/api/admin/grants/live',
+    expect: { anonymous: 'unauthorized', user: 'forbidden', approver: 'ok', admin: 'ok' },
   },
   { path: '/signin', expect: { anonymous: 'ok', user: 'ok', approver: 'ok', admin: 'ok' } },
   { path: '/api/health', expect: { anonymous: 'ok', user: 'ok', approver: 'ok', admin: 'ok' } },
@@ -49,6 +63,8 @@ for (const entry of pages) {
       if (expected === 'ok') {
         // Signed-in visitors of /signin are sent on to the portal.
         expect(entry.path === '/signin' && who !== 'anonymous' ? [307, 303] : [200]).toContain(res.status());
+      } else if (expected === 'unauthorized') {
+        expect(res.status()).toBe(401);
       } else if (expected === 'signin') {
         expect(res.status()).toBe(307);
         expect(res.headers().location).toMatch(/\/signin/);

@@ -48,8 +48,15 @@ export async function createUserViaUi(
 }
 
 /** An HTTP client signed in through the real credentials endpoint (no browser). */
-export async function apiSession(username?: string, password?: string): Promise<APIRequestContext> {
-  const api = await playwrightRequest.newContext({ baseURL: E2E.baseUrl });
+export async function apiSession(
+  username?: string,
+  password?: string,
+  options: { baseURL?: string; headers?: Record<string, string> } = {},
+): Promise<APIRequestContext> {
+  const api = await playwrightRequest.newContext({
+    baseURL: options.baseURL ?? E2E.baseUrl,
+    extraHTTPHeaders: options.headers ?? {},
+  });
   if (username && password) {
     const csrf = await (await api.get('/api/auth/csrf')).json();
     const res = await api.post('/api/auth/callback/credentials', {

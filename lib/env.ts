@@ -66,6 +66,11 @@ const schema = z
     KNOCKGATE_ADMIN_USER: z.string().optional(),
     KNOCKGATE_ADMIN_PASSWORD: z.string().optional(),
     KNOCKGATE_DEMO: boolish,
+    /** Seconds between reconciler cycles (router entries vs. grants). */
+    RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(2).max(3600).default(30),
+    /** Demo only: the simulated router's API and API-SSL ports (0 = any free port). */
+    KNOCKGATE_DEMO_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(8728),
+    KNOCKGATE_DEMO_SIM_TLS_PORT: z.coerce.number().int().min(0).max(65535).default(8729),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {

@@ -1,21 +1,37 @@
 import { redirect } from 'next/navigation';
 import { getTranslations } from 'next-intl/server';
-import { Card, PageHeader } from '@/components/ui/card';
+import { AccessPanel } from '@/components/portal/access-panel';
+import { Alert } from '@/components/ui/alert';
+import { PageHeader } from '@/components/ui/card';
 import { requireUser } from '@/lib/auth/guards';
+import { getDb } from '@/lib/db';
+import { userGrantViews } from '@/lib/grants/views';
+import { effectivePolicy } from '@/lib/policies/service';
 
 export default async function PortalHome() {
   const { user, clientAddress } = await requireUser('/');
   if (user.mustChangePassword) redirect('/account');
   const t = await getTranslations('portal');
+  const db = await getDb();
+  const [grants, policy] = await Promise.all([userGrantViews(db, user.id), effectivePolicy(db, user)]);
+  const canOpen = Boolean(policy?.policy.directAccess && policy.targets.length > 0);
   return (
     <>
       <PageHeader title={t('title')} description={t('welcome', { name: user.username })} />
-      <Card>
-        <p className="text-sm text-zinc-600 dark:text-zinc-400">{t('yourAddress')}</p>
-        <p className="mt-1 font-mono text-xl" data-testid="client-address">
-          {clientAddress?.address ?? t('addressUnknown')}
-        </p>
-      </Card>
+      {!policy && (
+        <Alert tone="info" className="mb-6">
+          {t('noPolicy')}
+        </Alert>
+      )}
+      {policy && !policy.policy.directAccess && (
+        <Alert tone="info" className="mb-6">
+          {t('requestOnly')}
+        </Alert>
+      )}
+      <AccessPanel
+        initial={{ address: clientAddress?.address ?? null, grants, serverTime: new Date().toISOString() }}
+        canOpen={canOpen}
+      />
     </>
   );
 }

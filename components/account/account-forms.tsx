@@ -13,6 +13,7 @@ import { ActionMessage } from '@/components/ui/action-message';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { TextField } from '@/components/ui/field';
+import { ActionForm } from '@/components/ui/form';
 import { LocalTime } from '@/components/ui/local-time';
 
 export function ChangePasswordForm() {
@@ -24,7 +25,7 @@ export function ChangePasswordForm() {
   }, [state]);
   const fields = state && !state.ok ? (state.error.fields ?? {}) : {};
   return (
-    <form ref={formRef} action={action} className="space-y-4" noValidate>
+    <ActionForm ref={formRef} action={action} className="space-y-4" noValidate>
       <TextField
         label={t('currentPassword')}
         name="currentPassword"
@@ -46,7 +47,7 @@ export function ChangePasswordForm() {
       {state && (!state.ok ? !state.error.fields : true) && (
         <ActionMessage state={state} success={t('passwordChanged')} />
       )}
-    </form>
+    </ActionForm>
   );
 }
 
@@ -87,7 +88,7 @@ export function TotpPanel({ enabledAt, recoveryLeft }: { enabledAt: string | nul
           {t('recoveryLeft', { count: recoveryLeft })}
         </p>
         {regen?.ok && <RecoveryCodes codes={regen.data.recoveryCodes} />}
-        <form action={regenAction} className="flex flex-wrap items-end gap-2">
+        <ActionForm action={regenAction} className="flex flex-wrap items-end gap-2">
           <div className="min-w-48 flex-1">
             <TextField
               label={t('currentPassword')}
@@ -101,8 +102,8 @@ export function TotpPanel({ enabledAt, recoveryLeft }: { enabledAt: string | nul
           <Button type="submit" variant="secondary" disabled={regenPending}>
             {t('recoveryRegenerate')}
           </Button>
-        </form>
-        <form action={disableAction} className="flex flex-wrap items-end gap-2">
+        </ActionForm>
+        <ActionForm action={disableAction} className="flex flex-wrap items-end gap-2">
           <div className="min-w-48 flex-1">
             <TextField
               label={t('currentPassword')}
@@ -116,7 +117,7 @@ export function TotpPanel({ enabledAt, recoveryLeft }: { enabledAt: string | nul
           <Button type="submit" variant="danger" disabled={disablePending}>
             {t('totpDisable')}
           </Button>
-        </form>
+        </ActionForm>
       </div>
     );
   }
@@ -140,7 +141,7 @@ export function TotpPanel({ enabledAt, recoveryLeft }: { enabledAt: string | nul
             {begin.data.secret}
           </code>
         </p>
-        <form action={confirmAction} className="flex flex-wrap items-end gap-2">
+        <ActionForm action={confirmAction} className="flex flex-wrap items-end gap-2">
           <div className="min-w-40 flex-1">
             <TextField
               label={t('totpCode')}
@@ -153,7 +154,7 @@ export function TotpPanel({ enabledAt, recoveryLeft }: { enabledAt: string | nul
           <Button type="submit" disabled={confirmPending}>
             {t('totpConfirm')}
           </Button>
-        </form>
+        </ActionForm>
       </div>
     );
   }

@@ -13,6 +13,7 @@ import { ActionMessage } from '@/components/ui/action-message';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { SelectField, TextField } from '@/components/ui/field';
+import { ActionForm } from '@/components/ui/form';
 
 const ROLES = ['user', 'approver', 'admin'] as const;
 
@@ -21,7 +22,7 @@ export function CreateUserForm() {
   const [state, action, pending] = useActionState(createUserAction, null);
   const fields = state && !state.ok ? (state.error.fields ?? {}) : {};
   return (
-    <form action={action} className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4" noValidate>
+    <ActionForm action={action} className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4" noValidate>
       <TextField label={t('username')} name="username" required autoComplete="off" error={fields.username} />
       <TextField label={t('email')} name="email" type="email" autoComplete="off" error={fields.email} />
       <SelectField label={t('role')} name="role" defaultValue="user" error={fields.role}>
@@ -60,7 +61,7 @@ export function CreateUserForm() {
         )}
         {state && !state.ok && !state.error.fields && <ActionMessage state={state} />}
       </div>
-    </form>
+    </ActionForm>
   );
 }
 

@@ -1,11 +1,16 @@
 import type { HTMLAttributes, ReactNode } from 'react';
 import { cn } from './cn';
 
-export function Card({ className, ...props }: HTMLAttributes<HTMLElement>) {
+export function Card({
+  className,
+  padded = true,
+  ...props
+}: HTMLAttributes<HTMLElement> & { padded?: boolean }) {
   return (
     <section
       className={cn(
-        'rounded-lg border border-zinc-200 bg-white p-5 shadow-sm dark:border-zinc-800 dark:bg-zinc-900',
+        'rounded-lg border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900',
+        padded && 'p-5',
         className,
       )}
       {...props}

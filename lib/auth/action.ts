@@ -29,14 +29,20 @@ export const notAllowed: ErrorValue = { code: 'not_allowed', message: 'You are n
 
 export function validatedAction<S extends z.ZodType, T>(
   schema: S,
-  options: { roles?: Role[] },
+  options: {
+    roles?: Role[] /** Fields sent once per value (checkbox groups, multi-selects). */;
+    arrays?: string[];
+  },
   handler: (input: z.output<S>, current: CurrentUser) => Promise<ActionResult<T>>,
 ) {
   return async (_previous: ActionState<T> | undefined, formData: FormData): Promise<ActionResult<T>> => {
     const current = await getCurrentUser();
     if (!current) return { ok: false, error: notSignedIn };
     if (options.roles && !options.roles.includes(current.user.role)) return { ok: false, error: notAllowed };
-    const raw = formData instanceof FormData ? Object.fromEntries(formData) : {};
+    const raw: Record<string, unknown> = formData instanceof FormData ? Object.fromEntries(formData) : {};
+    for (const name of options.arrays ?? []) {
+      raw[name] = formData instanceof FormData ? formData.getAll(name).map(String) : [];
+    }
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
       return {

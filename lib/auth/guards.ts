@@ -74,3 +74,29 @@ export function hasRole(current: CurrentUser | null, roles: Role | Role[]): bool
   if (!current) return false;
   return (Array.isArray(roles) ? roles : [roles]).includes(current.user.role);
 }
+
+/**
+ * Route handlers: the signed-in user with one of `roles`, or the response to send instead
+ * (401 for anonymous, 403 for a missing role). Never a redirect: callers are scripts and fetch().
+ */
+export async function authorizeRoute(
+  roles?: Role[],
+): Promise<{ ok: true; current: CurrentUser } | { ok: false; response: Response }> {
+  const current = await getCurrentUser();
+  if (!current) {
+    return {
+      ok: false,
+      response: Response.json(
+        { error: { code: 'not_signed_in', message: 'Sign in first.' } },
+        { status: 401 },
+      ),
+    };
+  }
+  if (roles && !roles.includes(current.user.role)) {
+    return {
+      ok: false,
+      response: Response.json({ error: { code: 'not_allowed', message: 'Not allowed.' } }, { status: 403 }),
+    };
+  }
+  return { ok: true, current };
+}

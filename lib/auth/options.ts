@@ -2,6 +2,7 @@ import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { getDb } from '../db';
 import { getEnv } from '../env';
+import { knockOnSignIn } from '../grants/sign-in-knock';
 import { clientAddressFrom } from '../net/client-address';
 import { revokeSessionByToken, SESSION_TTL_MS } from './sessions';
 import { signIn } from './sign-in';
@@ -70,6 +71,11 @@ export function authOptions(): NextAuthOptions {
           if (!result.ok) {
             const e = result.error;
             throw new SignInRefused(e.code === 'throttled' ? `throttled:${e.retryAfterMinutes}` : e.code);
+          }
+          try {
+            await knockOnSignIn(result.user, address);
+          } catch (error) {
+            console.error('[auth] sign-in knock failed:', error instanceof Error ? error.message : error);
           }
           return { id: result.user.id, name: result.user.username, sessionToken: result.sessionToken };
         },

@@ -20,6 +20,23 @@ import {
 import { grantTag, isKnockgateComment } from './tag';
 
 export type EntryKey = { family: ListFamily; list: string; address: string };
+
+/**
+ * RouterOS keeps IPv6 list entries as prefixes and prints a single host as `2001:db8::1/128`
+ * (IPv4 hosts print bare). Knockgate stores bare addresses; this is the form the router holds.
+ */
+export function routerAddress(key: Pick<EntryKey, 'family' | 'address'>): string {
+  return key.family === 'ipv6' && !key.address.includes('/') && key.address.includes(':')
+    ? `${key.address}/128`
+    : key.address;
+}
+
+/** The inverse: the address as Knockgate stores it, from what the router printed. */
+export function storedAddress(family: ListFamily, printed: string): string {
+  if (family === 'ipv6' && printed.endsWith('/128')) return printed.slice(0, -4);
+  if (family === 'ip' && printed.endsWith('/32')) return printed.slice(0, -3);
+  return printed;
+}
 export type DesiredEntry = { ownerId: string; timeoutSeconds: number };
 
 export type EntryOutcome =
@@ -45,7 +62,7 @@ export const TIMEOUT_TOLERANCE_SECONDS = 5;
 
 export async function entriesForKey(client: RouterClient, key: EntryKey): Promise<AddressListEntry[]> {
   const rows = await client.print(addressListPath(key.family), {
-    query: routerQuery.and(routerQuery.eq('list', key.list), routerQuery.eq('address', key.address)),
+    query: routerQuery.and(routerQuery.eq('list', key.list), routerQuery.eq('address', routerAddress(key))),
   });
   return rows.map(parseAddressListRow).filter((e) => e.list === key.list);
 }
@@ -63,7 +80,7 @@ export async function tryAddEntry(
     const id = await addAddressListEntry(client, {
       family: key.family,
       list: key.list,
-      address: key.address,
+      address: routerAddress(key),
       timeoutSeconds: desired.timeoutSeconds,
       comment: grantTag(desired.ownerId),
     });
@@ -130,7 +147,7 @@ export async function ensureEntry(
     const id = await addAddressListEntry(client, {
       family: key.family,
       list: key.list,
-      address: key.address,
+      address: routerAddress(key),
       timeoutSeconds: desired.timeoutSeconds,
       comment: grantTag(desired.ownerId),
     });

@@ -64,6 +64,10 @@ describe('openGrant', () => {
       grantTag(grant.id),
     ]);
     expect(routerEntries(fx.sim, 'knockgate', 'ip').some((e) => e.address.includes('2001'))).toBe(false);
+    // RouterOS prints the host as 2001:db8::42/128; revoke must still find and remove it.
+    const ended = await revokeGrant(fx.ctx, fixtureActor, grant.id);
+    expect(ended.grant.status).toBe('revoked');
+    expect(routerEntries(fx.sim, 'knockgate', 'ipv6').filter((e) => e.address.startsWith('2001:db8::42'))).toEqual([]);
   });
 
   it('a second open of the same address extends the grant instead of stacking', async () => {

@@ -16,7 +16,7 @@ import {
   routerQuery,
 } from '../routeros';
 import { describeRouterError } from '../routers/service';
-import { type EntryKey, ensureEntry } from './entry';
+import { type EntryKey, ensureEntry, storedAddress } from './entry';
 import { desiredFor, type GrantContext, grantAudit } from './service';
 import { grantIdFromComment, isKnockgateComment } from './tag';
 
@@ -117,7 +117,7 @@ export async function reconcileRouter(
         const entry = parseAddressListRow(row);
         if (!lists[family].has(entry.list)) continue;
         // Dynamic children of a DNS name carry no tag of ours; they follow their parent.
-        const key = { family, list: entry.list, address: entry.address };
+        const key = { family, list: entry.list, address: storedAddress(family, entry.address) };
         const slot = byKey.get(keyString(key)) ?? { key, entries: [] };
         slot.entries.push(entry);
         byKey.set(keyString(key), slot);

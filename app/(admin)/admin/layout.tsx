@@ -10,8 +10,17 @@ export default async function AdminLayout({ children }: { children: ReactNode })
   const { user } = await requireRole(['admin', 'approver'], '/admin');
   const t = await getTranslations('nav');
   const a = await getTranslations('admin');
-  const sections = [{ href: '/admin', label: a('overview'), exact: true }];
-  if (user.role === 'admin') sections.push({ href: '/admin/users', label: t('users'), exact: false });
+  const sections = [
+    { href: '/admin', label: a('overview'), exact: true },
+    { href: '/admin/grants', label: t('grants'), exact: false },
+  ];
+  if (user.role === 'admin') {
+    sections.push(
+      { href: '/admin/users', label: t('users'), exact: false },
+      { href: '/admin/routers', label: t('routers'), exact: false },
+      { href: '/admin/policies', label: t('policies'), exact: false },
+    );
+  }
   return (
     <AppShell username={user.username} role={user.role}>
       <div className="flex flex-col gap-6 md:flex-row">

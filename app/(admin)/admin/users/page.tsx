@@ -21,7 +21,7 @@ export default async function UsersPage() {
         <h2 className="mb-4 text-base font-semibold">{t('createUser')}</h2>
         <CreateUserForm />
       </Card>
-      <Card className="overflow-x-auto p-0">
+      <Card padded={false} className="overflow-x-auto">
         <table className="w-full text-left text-sm">
           <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
             <tr>

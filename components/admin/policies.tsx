@@ -1,0 +1,155 @@
+'use client';
+
+import { useTranslations } from 'next-intl';
+import { useActionState } from 'react';
+import { deletePolicyAction, savePolicyAction } from '@/app/(admin)/admin/policies/actions';
+import { ActionMessage } from '@/components/ui/action-message';
+import { Alert } from '@/components/ui/alert';
+import { Button } from '@/components/ui/button';
+import { SelectField, TextField } from '@/components/ui/field';
+import { ActionForm } from '@/components/ui/form';
+
+type Draft = {
+  id: string;
+  name: string;
+  subject: string;
+  defaultDuration: string;
+  maxDuration: string;
+  knockOnSignIn: boolean;
+  directAccess: boolean;
+  targets: string[];
+};
+
+export function PolicyForm({
+  routers,
+  users,
+  policy,
+}: {
+  routers: { id: string; name: string }[];
+  users: { id: string; username: string }[];
+  policy?: Draft;
+}) {
+  const t = useTranslations('policies');
+  const a = useTranslations('admin');
+  const [state, action, pending] = useActionState(savePolicyAction, null);
+  const fields = state && !state.ok ? (state.error.fields ?? {}) : {};
+  const id = (name: string) => (policy ? `${name}-${policy.id}` : name);
+  return (
+    <ActionForm action={action} className="grid gap-4 sm:grid-cols-2" noValidate>
+      {policy && <input type="hidden" name="id" value={policy.id} />}
+      <TextField
+        label={t('name')}
+        name="name"
+        id={id('name')}
+        defaultValue={policy?.name}
+        error={fields.name}
+      />
+      <SelectField
+        label={t('subject')}
+        name="subject"
+        id={id('subject')}
+        defaultValue={policy?.subject ?? 'role:user'}
+        error={fields.subject}
+      >
+        <optgroup label={t('roles')}>
+          {(['user', 'approver', 'admin'] as const).map((r) => (
+            <option key={r} value={`role:${r}`}>
+              {a(`roles.${r}`)}
+            </option>
+          ))}
+        </optgroup>
+        <optgroup label={t('users')}>
+          {users.map((u) => (
+            <option key={u.id} value={`user:${u.id}`}>
+              {u.username}
+            </option>
+          ))}
+        </optgroup>
+      </SelectField>
+      <TextField
+        label={t('defaultDuration')}
+        name="defaultDuration"
+        id={id('defaultDuration')}
+        defaultValue={policy?.defaultDuration ?? '8h'}
+        hint={t('durationHint')}
+        error={fields.defaultDuration}
+      />
+      <TextField
+        label={t('maxDuration')}
+        name="maxDuration"
+        id={id('maxDuration')}
+        defaultValue={policy?.maxDuration ?? '1d'}
+        hint={t('maxHint')}
+        error={fields.maxDuration}
+      />
+      <fieldset className="sm:col-span-2">
+        <legend className="mb-1 text-sm font-medium">{t('routers')}</legend>
+        <div className="flex flex-wrap gap-4">
+          {routers.map((r) => (
+            <label key={r.id} className="flex items-center gap-2 text-sm">
+              <input
+                type="checkbox"
+                name="targets"
+                value={r.id}
+                defaultChecked={policy ? policy.targets.includes(r.id) : routers.length === 1}
+                className="size-4"
+              />
+              {r.name}
+            </label>
+          ))}
+        </div>
+        {fields.targets && (
+          <p className="mt-1 text-sm text-red-700 dark:text-red-400" role="alert">
+            {fields.targets}
+          </p>
+        )}
+      </fieldset>
+      <div className="flex flex-col gap-2 text-sm sm:col-span-2">
+        <label className="flex items-center gap-2">
+          <input
+            type="checkbox"
+            name="directAccess"
+            defaultChecked={policy?.directAccess ?? true}
+            className="size-4"
+          />
+          {t('directAccess')}
+        </label>
+        <label className="flex items-center gap-2">
+          <input
+            type="checkbox"
+            name="knockOnSignIn"
+            defaultChecked={policy?.knockOnSignIn ?? true}
+            className="size-4"
+          />
+          {t('knockOnSignIn')}
+        </label>
+      </div>
+      <div className="flex flex-wrap items-center gap-3 sm:col-span-2">
+        <Button type="submit" disabled={pending}>
+          {policy ? t('save') : t('create')}
+        </Button>
+        {state?.ok && <Alert tone="success">{t('saved', { name: state.data.name })}</Alert>}
+        {state && !state.ok && !state.error.fields && <ActionMessage state={state} />}
+      </div>
+    </ActionForm>
+  );
+}
+
+export function PolicyDelete({ id, name }: { id: string; name: string }) {
+  const t = useTranslations('policies');
+  const [state, action, pending] = useActionState(deletePolicyAction, null);
+  return (
+    <form
+      action={action}
+      onSubmit={(e) => {
+        if (!window.confirm(t('deleteConfirm', { name }))) e.preventDefault();
+      }}
+    >
+      <input type="hidden" name="id" value={id} />
+      <Button type="submit" size="sm" variant="danger" disabled={pending}>
+        {t('delete')}
+      </Button>
+      {state && !state.ok && <ActionMessage state={state} />}
+    </form>
+  );
+}

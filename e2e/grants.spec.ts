@@ -1,0 +1,240 @@
+import { expect, type Page, test } from '@playwright/test';
+import { E2E } from './env';
+import { apiSession, callAction, createUserViaUi, signInAsAdmin, signInOk, uniqueName } from './helpers';
+import { type SimProcess, startSimProcess } from './sim';
+
+/**
+ * The web knock through the real parts: the built app on PGlite, a simulated RouterOS in its own
+ * process (checked over the real API), and Chromium.
+ */
+test.describe.configure({ mode: 'serial' });
+
+let sim: SimProcess;
+const routerName = `e2e-router-${Date.now().toString(36)}`;
+const POLICY_SECONDS = 8 * 3600;
+
+async function addRouterAndPolicy(page: Page) {
+  await page.goto('/admin/routers');
+  const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Add router' }) });
+  await form.getByLabel('Name').fill(routerName);
+  await form.getByLabel('Host').fill('127.0.0.1');
+  await form.getByLabel('Port').fill(String(sim.apiPort));
+  await form.getByLabel('API user').fill('admin');
+  await form.getByRole('button', { name: 'Test connection' }).click();
+  await expect(page.getByTestId('connection-result')).toContainText('may write');
+  await form.getByRole('button', { name: 'Add router' }).click();
+  await expect(page.getByText(`Router ${routerName} saved.`)).toBeVisible();
+
+  await page.goto('/admin/policies');
+  const policy = page.locator('form').filter({ has: page.getByRole('button', { name: 'Create policy' }) });
+  await policy.getByLabel('Name').fill(`users on ${routerName}`);
+  await policy.getByLabel('Applies to').selectOption('role:user');
+  await policy.getByLabel('Default duration').fill('8h');
+  await policy.getByLabel('Maximum duration').fill('1d');
+  for (const box of await policy.getByRole('checkbox').all()) {
+    const label = await box.evaluate((el) => el.parentElement?.textContent ?? '');
+    if (label.includes(routerName)) await box.check();
+    else if (!label.includes('Open access directly') && !label.includes('Signing in')) await box.uncheck();
+  }
+  await policy.getByRole('button', { name: 'Create policy' }).click();
+  await expect(page.getByText(`Policy users on ${routerName} saved.`)).toBeVisible();
+}
+
+test.beforeAll(async ({ browser }) => {
+  sim = await startSimProcess();
+  const page = await browser.newPage();
+  await signInAsAdmin(page);
+  await addRouterAndPolicy(page);
+  await page.close();
+});
+
+test.afterAll(async ({ browser }) => {
+  // Later specs sign users in too; without the router their sign-in opens nothing.
+  const page = await browser.newPage();
+  await signInAsAdmin(page);
+  await page.goto('/admin/routers');
+  page.on('dialog', (d) => d.accept());
+  await page.getByTestId(`router-${routerName}`).getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByTestId(`router-${routerName}`)).toHaveCount(0);
+  await page.close();
+  await sim.stop();
+});
+
+const tagged = (comment: string | undefined) => /^knockgate:[0-9a-f-]{36}$/.test(comment ?? '');
+
+test('sign in → the router lists the caller with the tag and the policy time; End access removes it', async ({
+  browser,
+}) => {
+  const admin = await browser.newPage();
+  await signInAsAdmin(admin);
+  const name = uniqueName('knock');
+  const password = await createUserViaUi(admin, name);
+
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signInOk(page, name, password);
+
+  const entries = (await sim.entries()).filter((e) => e.address === '127.0.0.1');
+  expect(entries).toHaveLength(1);
+  expect(tagged(entries[0]!.comment)).toBe(true);
+  expect(entries[0]!.dynamic).toBe(true);
+  expect(Math.abs(entries[0]!.timeoutSeconds! - POLICY_SECONDS)).toBeLessThanOrEqual(2);
+
+  const row = page.getByTestId('grant-row');
+  await expect(row).toHaveCount(1);
+  await expect(row).toHaveAttribute('data-status', 'active');
+  await expect(row).toHaveAttribute('data-grant-id', entries[0]!.comment!.slice('knockgate:'.length));
+  const first = await row.getByTestId('countdown').textContent();
+  expect(first).toMatch(/^(7h 59m|8h 0m)$/);
+
+  // The admin's live view shows what the router holds, attributed to the user.
+  await admin.goto('/admin/grants');
+  const live = admin
+    .getByTestId(`live-${routerName}`)
+    .locator('[data-testid=live-entry][data-address="127.0.0.1"]');
+  await expect(live).toHaveAttribute('data-kind', 'grant');
+  await expect(live).toContainText(name);
+
+  await row.getByRole('button', { name: 'End access' }).click();
+  await expect(page.getByTestId('no-grants')).toBeVisible();
+  expect((await sim.entries()).filter((e) => e.address === '127.0.0.1')).toEqual([]);
+  await context.close();
+  await admin.close();
+});
+
+test('over IPv6 ([::1]) the address goes to the IPv6 list', async ({ browser }) => {
+  const admin = await browser.newPage();
+  await signInAsAdmin(admin);
+  const name = uniqueName('knock6');
+  const password = await createUserViaUi(admin, name);
+  await admin.close();
+
+  const context = await browser.newContext({ baseURL: E2E.baseUrlV6 });
+  const page = await context.newPage();
+  await signInOk(page, name, password);
+  await expect(page.getByTestId('client-address')).toHaveText('::1');
+  const v6 = (await sim.entries('knockgate', 'ipv6')).filter((e) => e.address.startsWith('::1'));
+  expect(v6).toHaveLength(1);
+  expect(tagged(v6[0]!.comment)).toBe(true);
+  expect((await sim.entries('knockgate', 'ip')).some((e) => e.address.includes(':'))).toBe(false);
+  await page.getByRole('button', { name: 'End access' }).click();
+  await expect(page.getByTestId('no-grants')).toBeVisible();
+  expect((await sim.entries('knockgate', 'ipv6')).filter((e) => e.address.startsWith('::1'))).toEqual([]);
+  await context.close();
+});
+
+test('X-Forwarded-For is ignored from an untrusted peer and honoured from a trusted proxy', async ({
+  browser,
+}) => {
+  const admin = await browser.newPage();
+  await signInAsAdmin(admin);
+  const untrustedUser = uniqueName('xff-a');
+  const trustedUser = uniqueName('xff-b');
+  const pwA = await createUserViaUi(admin, untrustedUser);
+  const pwB = await createUserViaUi(admin, trustedUser);
+  await admin.close();
+
+  const forged = { 'x-forwarded-for': '203.0.113.9' };
+  const untrusted = await apiSession(untrustedUser, pwA, { baseURL: E2E.baseUrl, headers: forged });
+  const mine = await (await untrusted.get('/api/me/grants')).json();
+  expect(mine.address).toBe('127.0.0.1');
+  expect(mine.grants.map((g: { address: string }) => g.address)).toEqual(['127.0.0.1']);
+  expect((await sim.entries()).some((e) => e.address === '203.0.113.9')).toBe(false);
+
+  const viaProxy = await apiSession(trustedUser, pwB, { baseURL: E2E.baseUrlV6, headers: forged });
+  const theirs = await (await viaProxy.get('/api/me/grants')).json();
+  expect(theirs.address).toBe('203.0.113.9');
+  expect((await sim.entries()).filter((e) => e.address === '203.0.113.9')).toHaveLength(1);
+
+  // Clean up: end both grants through the portal's own action.
+  for (const [session, body] of [
+    [untrusted, mine],
+    [viaProxy, theirs],
+  ] as const) {
+    for (const g of body.grants) {
+      const res = await callAction(session, '/', 'app/(portal)/actions.ts#endAccessAction', {
+        grantId: g.id,
+      });
+      expect(res.body).toContain('"ok":true');
+    }
+  }
+  expect(
+    (await sim.entries()).filter((e) => e.address === '203.0.113.9' || e.address === '127.0.0.1'),
+  ).toEqual([]);
+  await untrusted.dispose();
+  await viaProxy.dispose();
+});
+
+test("a user cannot end another user's grant nor use admin actions and routes (HTTP level)", async ({
+  browser,
+}) => {
+  const admin = await browser.newPage();
+  await signInAsAdmin(admin);
+  const owner = uniqueName('own');
+  const other = uniqueName('oth');
+  const pwOwner = await createUserViaUi(admin, owner);
+  const pwOther = await createUserViaUi(admin, other);
+  await admin.close();
+
+  const ownerApi = await apiSession(owner, pwOwner);
+  const { grants } = await (await ownerApi.get('/api/me/grants')).json();
+  expect(grants).toHaveLength(1);
+  const grantId = grants[0].id as string;
+
+  // The other user signs in over IPv6, so their own knock does not share the owner's entry.
+  const otherApi = await apiSession(other, pwOther, { baseURL: E2E.baseUrlV6 });
+  const end = await callAction(otherApi, '/', 'app/(portal)/actions.ts#endAccessAction', { grantId });
+  expect(end.body).toContain('"code":"not_found"');
+  const revoke = await callAction(
+    otherApi,
+    '/admin/grants',
+    'app/(admin)/admin/grants/actions.ts#revokeGrantAction',
+    {
+      grantId,
+    },
+  );
+  expect(revoke.body).toContain('"code":"not_allowed"');
+  const extend = await callAction(otherApi, '/', 'app/(portal)/actions.ts#extendAccessAction', { grantId });
+  expect(extend.body).toContain('"code":"not_found"');
+  expect((await otherApi.get('/api/admin/grants/live')).status()).toBe(403);
+  expect((await (await apiSession()).get('/api/admin/grants/live')).status()).toBe(401);
+  // Still there, still the owner's.
+  expect((await sim.entries()).filter((e) => e.comment === `knockgate:${grantId}`)).toHaveLength(1);
+
+  const own = await callAction(ownerApi, '/', 'app/(portal)/actions.ts#endAccessAction', { grantId });
+  expect(own.body).toContain('"ok":true');
+  expect((await sim.entries()).filter((e) => e.comment === `knockgate:${grantId}`)).toEqual([]);
+  for (const g of (await (await otherApi.get('/api/me/grants')).json()).grants) {
+    await callAction(otherApi, '/', 'app/(portal)/actions.ts#endAccessAction', { grantId: g.id });
+  }
+  await ownerApi.dispose();
+  await otherApi.dispose();
+});
+
+test('router down at sign-in: the portal says "waiting for router", then "open" once it answers', async ({
+  browser,
+}) => {
+  test.setTimeout(90_000);
+  const admin = await browser.newPage();
+  await signInAsAdmin(admin);
+  const name = uniqueName('down');
+  const password = await createUserViaUi(admin, name);
+  await admin.close();
+
+  await sim.admin({ op: 'faults', set: { refuseConnections: true } });
+  await sim.admin({ op: 'reboot', downMs: 0 });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signInOk(page, name, password);
+  const row = page.getByTestId('grant-row');
+  await expect(row).toHaveAttribute('data-status', 'pending');
+  await expect(row).toContainText('Waiting for router');
+  expect(await sim.entries().catch(() => null)).toBeNull(); // the router really is unreachable
+
+  await sim.admin({ op: 'reset-faults' });
+  await expect(row).toHaveAttribute('data-status', 'active', { timeout: 45_000 });
+  expect((await sim.entries()).filter((e) => e.address === '127.0.0.1' && tagged(e.comment))).toHaveLength(1);
+  await row.getByRole('button', { name: 'End access' }).click();
+  await expect(page.getByTestId('no-grants')).toBeVisible();
+  await context.close();
+});
