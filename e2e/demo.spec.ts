@@ -14,7 +14,15 @@ let output = '';
 test.beforeAll(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
   demo = spawn('npm', ['run', 'demo'], {
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, KNOCKGATE_SECRET: '', E2E_DEMO: '1' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      KNOCKGATE_SECRET: '',
+      // Free ports for the demo's simulated router, so a running demo elsewhere cannot clash.
+      KNOCKGATE_DEMO_SIM_PORT: '0',
+      KNOCKGATE_DEMO_SIM_TLS_PORT: '0',
+    },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -48,6 +56,10 @@ test('npm run demo prints an admin sign-in that works in Chromium', async ({ pag
   await page.waitForURL(`http://127.0.0.1:${port}/`);
   await expect(page.getByTestId('current-user')).toContainText('admin');
   await expect(page.getByTestId('client-address')).toHaveText('127.0.0.1');
+  // The demo's policy makes signing in a knock on its simulated router.
+  const row = page.getByTestId('grant-row');
+  await expect(row).toHaveAttribute('data-status', 'active');
+  await expect(row).toContainText('demo-router › knockgate');
   // The secret was generated and kept with the demo's data, never a fixed value.
   expect(fs.readFileSync(`${dataDir}/secret`, 'utf8').length).toBeGreaterThanOrEqual(48);
 });
