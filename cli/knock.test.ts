@@ -176,6 +176,35 @@ describe('knock over loopback', () => {
     expect(run).toMatchObject({ ok: true, results: [{ outcome: 'refused' }, { outcome: 'sent' }] });
   });
 
+  it('counts a connection reset right after the handshake as a knock, not a failure', async () => {
+    // What a client sees from a firewall that completes the handshake and then resets (the
+    // simulator's knock listeners do, since the kernel answers the SYN before they can decide).
+    const resetting = () => {
+      const socket = new net.Socket();
+      setImmediate(() =>
+        socket.emit('error', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })),
+      );
+      return socket;
+    };
+    const run = await knock(
+      { host: '127.0.0.1', knocks: [{ port: 9, protocol: 'tcp' }], timeoutMs: 2_000, delayMs: 0 },
+      { connect: resetting },
+    );
+    expect(run).toMatchObject({ ok: true, results: [{ outcome: 'refused', detail: 'ECONNRESET' }] });
+    const failing = () => {
+      const socket = new net.Socket();
+      setImmediate(() =>
+        socket.emit('error', Object.assign(new Error('unreachable'), { code: 'ENETUNREACH' })),
+      );
+      return socket;
+    };
+    const failed = await knock(
+      { host: '127.0.0.1', knocks: [{ port: 9, protocol: 'tcp' }], timeoutMs: 2_000, delayMs: 0 },
+      { connect: failing },
+    );
+    expect(failed).toMatchObject({ ok: true, results: [{ outcome: 'error', detail: 'ENETUNREACH' }] });
+  });
+
   it('gives up on a hanging connection after the timeout and still sends the next knock', async () => {
     const log: Event[] = [];
     const udp = await udpListener(log);

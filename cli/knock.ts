@@ -184,8 +184,12 @@ function tcpKnock(
       return;
     }
     socket.once('connect', () => finish('connected'));
+    // Refused or reset: the host answered the SYN, so the knock arrived (a firewall that accepts the
+    // handshake and then resets, as the Knockgate simulator does, is a knock too).
     socket.once('error', (error: NodeJS.ErrnoException) =>
-      error.code === 'ECONNREFUSED' ? finish('refused') : finish('error', error.code ?? error.message),
+      error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET'
+        ? finish('refused', error.code)
+        : finish('error', error.code ?? error.message),
     );
   });
 }
