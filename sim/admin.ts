@@ -12,11 +12,15 @@
  *   {"op":"advance","ms":60000}                      only with a manual clock
  *   {"op":"seed","list":"bulk","count":100000}       static entries for load tests
  *   {"op":"version","version":"6.49"}
+ *   {"op":"firewall-reset","lists":["ssh-allowed"]}  clear dynamic knock state (default: every list rules write)
+ *   {"op":"packet","packet":{"kind":"ping","src":"198.51.100.7","payloadSize":692}}   synthetic packet → verdict
+ *   {"op":"knock-events"}                            what the loopback knock listeners received
  */
 import net from 'node:net';
 import type { AddressFamily } from './address';
 import { ManualClock } from './clock';
 import type { FaultConfig } from './faults';
+import { type Packet, pingRequest, tcpData, tcpSyn, udpDatagram } from './firewall/packet';
 import type { Simulator } from './server';
 
 export interface AdminOptions {
@@ -64,6 +68,38 @@ export function seedAddressList(
   return added;
 }
 
+/**
+ * A packet for the engine from JSON: `{kind:'ping', src, payloadSize?, patternHex?}`,
+ * `{kind:'syn'|'data'|'udp', src, dstPort, data?}`; the destination is the router (127.0.0.1).
+ */
+export function syntheticPacket(input: unknown): Packet {
+  const p = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  const src = typeof p.src === 'string' ? p.src : '127.0.0.1';
+  const dst = typeof p.dst === 'string' ? p.dst : '127.0.0.1';
+  const dstPort = Number(p.dstPort);
+  const data = typeof p.data === 'string' ? p.data : '';
+  if (p.kind !== 'ping' && (!Number.isInteger(dstPort) || dstPort < 1 || dstPort > 65_535)) {
+    throw new Error('packet.dstPort must be a port number');
+  }
+  switch (p.kind) {
+    case 'ping':
+      return pingRequest({
+        src,
+        dst,
+        ...(p.payloadSize !== undefined ? { payloadSize: Number(p.payloadSize) } : {}),
+        ...(typeof p.patternHex === 'string' ? { patternHex: p.patternHex } : {}),
+      });
+    case 'syn':
+      return tcpSyn({ src, dst, dstPort });
+    case 'data':
+      return tcpData({ src, dst, dstPort }, data);
+    case 'udp':
+      return udpDatagram({ src, dst, dstPort }, data);
+    default:
+      throw new Error('packet.kind must be ping, syn, data or udp');
+  }
+}
+
 export async function handleAdmin(
   sim: Simulator,
   request: Request,
@@ -85,6 +121,7 @@ export async function handleAdmin(
           raw: sim.rules('raw').list(ctx),
         },
         layer7: sim.state.layer7.list(ctx),
+        knock: sim.knock ? sim.knock.report() : null,
       };
     case 'faults':
       return { faults: sim.faults.set((request.set ?? {}) as Partial<FaultConfig>) };
@@ -116,6 +153,16 @@ export async function handleAdmin(
     case 'version':
       sim.state.setVersion(String(request.version));
       return { version: sim.state.version.text };
+    case 'firewall-reset':
+      return sim.firewall.reset(Array.isArray(request.lists) ? { lists: request.lists.map(String) } : {});
+    case 'packet':
+      return sim.firewall.process(syntheticPacket(request.packet));
+    case 'knock-events':
+      return {
+        events: sim.knock?.events ?? [],
+        log: sim.firewall.log,
+        unsupported: [...sim.firewall.unsupported],
+      };
     default:
       throw new Error(`unknown op ${JSON.stringify(request.op)}`);
   }

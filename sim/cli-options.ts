@@ -23,6 +23,9 @@ export const CLI_OPTIONS = {
   cert: { type: 'string' },
   key: { type: 'string' },
   'manual-clock': { type: 'boolean' },
+  'knock-listen': { type: 'boolean' },
+  service: { type: 'string', multiple: true },
+  'knock-port': { type: 'string', multiple: true },
   config: { type: 'string' },
   help: { type: 'boolean' },
 } as const;
@@ -42,6 +45,9 @@ export interface CliValues {
   cert?: string;
   key?: string;
   'manual-clock'?: boolean;
+  'knock-listen'?: boolean;
+  service?: string[];
+  'knock-port'?: string[];
   config?: string;
 }
 
@@ -60,6 +66,10 @@ export interface FileConfig {
   cert?: string;
   key?: string;
   manualClock?: boolean;
+  /** Loopback knock listeners (see docs/simulator.md, "Firewall engine and real knocks"). */
+  knockListen?: boolean;
+  services?: number[];
+  knockPorts?: string[];
 }
 
 export function portValue(value: string | number | undefined, fallback: number | null): number | null {
@@ -90,6 +100,19 @@ export function parseListEntry(spec: string): NonNullable<SimulatorOptions['addr
     timeout: timeout || undefined,
     comment: comment.length > 0 ? comment.join(':') : undefined,
   };
+}
+
+/** `2022`, `9090:udp`, `30000-30099:tcp` → the ports to listen on (ranges up to 1024 ports). */
+export function parseKnockPorts(spec: string): { port: number; protocol: 'tcp' | 'udp' }[] {
+  const m = /^(\d{1,5})(?:-(\d{1,5}))?(?::(tcp|udp))?$/.exec(spec.trim());
+  if (!m) throw new Error(`bad --knock-port ${spec} (use PORT[-PORT][:tcp|udp])`);
+  const from = Number(m[1]);
+  const to = m[2] === undefined ? from : Number(m[2]);
+  if (from < 1 || to > 65_535 || to < from || to - from >= 1024) throw new Error(`bad --knock-port ${spec}`);
+  const protocols = m[3] ? [m[3] as 'tcp' | 'udp'] : (['tcp', 'udp'] as const);
+  const out: { port: number; protocol: 'tcp' | 'udp' }[] = [];
+  for (let port = from; port <= to; port += 1) for (const protocol of protocols) out.push({ port, protocol });
+  return out;
 }
 
 export interface ResolvedCli {
@@ -127,9 +150,23 @@ export function resolveCliOptions(values: CliValues): ResolvedCli {
       clock: (values['manual-clock'] ?? file.manualClock) ? new ManualClock(Date.now()) : undefined,
       resolver,
       addressLists: [...(file.addressLists ?? []), ...(values.list ?? []).map(parseListEntry)],
+      knock: knockOptions(values, file),
     },
     adminPort: portValue(values['admin-port'] ?? file.adminPort, 8730),
     dnsRefreshMs: Number(values['dns-refresh-ms'] ?? file.dnsRefreshMs ?? 60_000),
     resolver,
   };
+}
+
+function knockOptions(values: CliValues, file: FileConfig): SimulatorOptions['knock'] {
+  const services = [...(file.services ?? []), ...(values.service ?? []).map(Number)];
+  for (const port of services) {
+    if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`bad --service ${port}`);
+  }
+  const ports = [...(file.knockPorts ?? []), ...(values['knock-port'] ?? [])].flatMap(parseKnockPorts);
+  // Naming a service or a port only makes sense with listeners, so it turns them on.
+  const enabled =
+    (values['knock-listen'] ?? file.knockListen ?? false) || services.length > 0 || ports.length > 0;
+  if (!enabled) return undefined;
+  return { services: services.map((port) => ({ port })), ports };
 }

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RouterOSClient } from '@/lib/routeros/client';
 import { adminRequest } from './admin';
-import { parseListEntry, resolveCliOptions } from './cli-options';
+import { parseKnockPorts, parseListEntry, resolveCliOptions } from './cli-options';
+import { freePorts } from './firewall/free-ports';
 
 const root = path.resolve(import.meta.dirname, '..');
 let child: ChildProcess | null = null;
@@ -84,6 +85,73 @@ describe('npm run sim options', () => {
       expect(adminPort).toBeNull();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('knock listeners are off by default and turned on by --knock-listen, --service or --knock-port', () => {
+    expect(resolveCliOptions({}).simulator.knock).toBeUndefined();
+    expect(resolveCliOptions({ 'knock-listen': true }).simulator.knock).toEqual({ services: [], ports: [] });
+    expect(
+      resolveCliOptions({ service: ['2222'], 'knock-port': ['30000-30001:udp'] }).simulator.knock,
+    ).toEqual({
+      services: [{ port: 2222 }],
+      ports: [
+        { port: 30000, protocol: 'udp' },
+        { port: 30001, protocol: 'udp' },
+      ],
+    });
+    expect(parseKnockPorts('9090')).toEqual([
+      { port: 9090, protocol: 'tcp' },
+      { port: 9090, protocol: 'udp' },
+    ]);
+    expect(() => parseKnockPorts('1-5000')).toThrow(/knock-port/);
+    expect(() => resolveCliOptions({ service: ['ssh'] })).toThrow(/service/);
+  });
+
+  it('with --knock-listen, runs real and synthetic packets through the engine', async () => {
+    const [service] = await freePorts(1);
+    const info = (await startCli([
+      '--api-port',
+      '0',
+      '--api-ssl-port',
+      'off',
+      '--admin-port',
+      '0',
+      '--service',
+      String(service),
+    ])) as Listening & { knock: { listening: { protocol: string; port: number }[] } };
+    expect(info.knock.listening).toEqual([{ protocol: 'tcp', port: service }]);
+    const client = new RouterOSClient({
+      id: 'cli-knock',
+      host: '127.0.0.1',
+      port: info.apiPort,
+      tls: false,
+      username: 'admin',
+      password: '',
+    });
+    try {
+      await client.add('/ip/firewall/filter', {
+        chain: 'input',
+        action: 'add-src-to-address-list',
+        protocol: 'icmp',
+        'packet-size': '720',
+        'address-list': 'pinged',
+        'address-list-timeout': '1m',
+      });
+      const admin = info.adminPort as number;
+      const verdict = (await adminRequest(admin, {
+        op: 'packet',
+        packet: { kind: 'ping', src: '198.51.100.7', payloadSize: 692 },
+      })) as { action: string; trace: unknown[] };
+      expect(verdict).toMatchObject({ action: 'accept', trace: [{ action: 'add-src-to-address-list' }] });
+      const state = (await adminRequest(admin, { op: 'state' })) as {
+        addressLists: { ip: { list: string; address: string }[] };
+      };
+      expect(state.addressLists.ip).toMatchObject([{ list: 'pinged', address: '198.51.100.7' }]);
+      expect(await adminRequest(admin, { op: 'firewall-reset' })).toEqual({ removed: 1 });
+      await expect(adminRequest(admin, { op: 'packet', packet: { kind: 'syn' } })).rejects.toThrow(/dstPort/);
+    } finally {
+      await client.close();
     }
   });
 

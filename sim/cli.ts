@@ -28,10 +28,17 @@ Options (defaults behave like a fresh RouterOS 7.18):
   --dns-refresh-ms N     re-resolve DNS-name entries every N ms (60000; 0 = never)
   --cert FILE --key FILE PEM certificate for API-SSL (self-signed otherwise)
   --manual-clock         router clock moves only by the admin "advance" command
+  --knock-listen         listen on 127.0.0.1 (TCP+UDP) on the ports the firewall rules name and
+                         run what arrives through the firewall engine (real knocks)
+  --service PORT         with --knock-listen: a TCP service of the router (the protected port),
+                         answering only connections the firewall accepts (repeatable)
+  --knock-port P[-Q][:tcp|udp]   with --knock-listen: more ports to listen on, e.g. a range a
+                         port sweep covers (repeatable)
   --config FILE          JSON with any of the options above (camelCase keys)
 
 Admin commands: state | fault JSON | reset-faults | reboot [DOWN_MS] | dns NAME [ADDR...]
-                refresh-dns | advance MS | seed LIST COUNT | version X.Y`;
+                refresh-dns | advance MS | seed LIST COUNT | version X.Y
+                firewall-reset [LIST...] | packet JSON | knock-events`;
 
 async function admin(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -65,6 +72,15 @@ async function admin(args: string[]): Promise<void> {
       break;
     case 'version':
       request = { op: 'version', version: rest[0] };
+      break;
+    case 'firewall-reset':
+      request = rest.length > 0 ? { op: 'firewall-reset', lists: rest } : { op: 'firewall-reset' };
+      break;
+    case 'packet':
+      request = { op: 'packet', packet: JSON.parse(rest[0] ?? '{}') };
+      break;
+    case 'knock-events':
+      request = { op: 'knock-events' };
       break;
     default:
       process.stderr.write(`${HELP}\n`);
@@ -104,6 +120,7 @@ async function serve(args: string[]): Promise<void> {
       adminPort: adminServer?.port ?? null,
       version: sim.state.version.text,
       fingerprint256: sim.certificate?.fingerprint256 ?? null,
+      knock: sim.knock ? sim.knock.report() : null,
     })}\n`,
   );
   process.stderr.write(
