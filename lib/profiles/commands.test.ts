@@ -78,6 +78,7 @@ describe('clientCommands for ICMP and HTTP steps', () => {
       'REM step 3 (ping -p 6d696b726f74696b ("mikrotik")): not possible here',
     );
     expect(commands.notes.length).toBeGreaterThan(0);
+    expect(commands.noteCodes).toContain('icmp_pattern_linux_only');
     expect(commands.oneLiners).toEqual({});
   });
 

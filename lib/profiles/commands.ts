@@ -35,7 +35,12 @@ export type ClientCommands = {
   /** Checking the protected service afterwards. */
   connect: { linux: string; windows: string };
   notes: string[];
+  /** The same notes as stable codes, for a translated UI. */
+  noteCodes: NoteCode[];
 };
+
+export type NoteCode = 'icmp_pattern_linux_only' | 'payload_needs_netcat' | 'http_path_browser';
+type Notes = Map<NoteCode, string>;
 
 export type CommandsError = { code: 'invalid_host'; message: string };
 export type CommandsResult = { ok: true; commands: ClientCommands } | { ok: false; error: CommandsError };
@@ -65,7 +70,7 @@ function urlFor(host: Host, port: number, path: string): string {
   return `http://${h}${port === 80 ? '' : `:${port}`}${path}`;
 }
 
-function stepCommands(step: Step, index: number, host: Host, notes: Set<string>): StepCommands {
+function stepCommands(step: Step, index: number, host: Host, notes: Notes): StepCommands {
   const h = host.text;
   const base = { step: index + 1, description: describeStep(step) };
   switch (step.kind) {
@@ -94,7 +99,8 @@ function stepCommands(step: Step, index: number, host: Host, notes: Set<string>)
         routeros: [`/ping address=${h} count=1 size=${icmpPacketSize(step.payloadSize)}`],
       };
     case 'icmp-pattern':
-      notes.add(
+      notes.set(
+        'icmp_pattern_linux_only',
         'Windows ping and RouterOS /ping cannot choose the payload bytes: send the ICMP pattern step from Linux (ping -p).',
       );
       return {
@@ -104,7 +110,8 @@ function stepCommands(step: Step, index: number, host: Host, notes: Set<string>)
         routeros: [],
       };
     case 'payload': {
-      notes.add(
+      notes.set(
+        'payload_needs_netcat',
         'Data (payload) steps need netcat or a GUI client such as Packet Sender on Windows; RouterOS cannot send chosen data.',
       );
       const udp = step.protocol === 'udp' ? '-u ' : '';
@@ -120,7 +127,10 @@ function stepCommands(step: Step, index: number, host: Host, notes: Set<string>)
       // cmd.exe expands % and treats ^&|<> specially; only plain paths get a Windows line.
       const plain = /^[A-Za-z0-9/._~-]*$/.test(step.path);
       if (!plain)
-        notes.add('The HTTP path has characters cmd.exe would change: open the URL in a browser on Windows.');
+        notes.set(
+          'http_path_browser',
+          'The HTTP path has characters cmd.exe would change: open the URL in a browser on Windows.',
+        );
       return {
         ...base,
         linux: [`curl -s -o /dev/null -m 3 ${shellQuote(url)}`],
@@ -140,7 +150,7 @@ export function clientCommands(profile: ValidProfile, hostInput: string): Comman
       error: { code: 'invalid_host', message: `"${hostInput}" is not an IPv4/IPv6 address or a host name.` },
     };
   }
-  const notes = new Set<string>();
+  const notes: Notes = new Map();
   const steps = profile.steps.map((step, i) => stepCommands(step, i, host, notes));
 
   const oneLiners: ClientCommands['oneLiners'] = {};
@@ -185,7 +195,8 @@ export function clientCommands(profile: ValidProfile, hostInput: string): Comman
         linux: `nc -z${service.protocol === 'udp' ? 'u' : ''} -w 2 ${host.text} ${firstPort} && echo open`,
         windows: `PortQry -n ${host.text} -e ${firstPort} -p ${service.protocol}`,
       },
-      notes: [...notes],
+      notes: [...notes.values()],
+      noteCodes: [...notes.keys()],
     },
   };
 }
