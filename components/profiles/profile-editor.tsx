@@ -496,6 +496,12 @@ export function ProfileEditor({ initial, profileId }: { initial: ProfileForm; pr
             checked={form.rawBlacklist}
             onChange={(v) => set('rawBlacklist', v)}
           />
+          <Checkbox
+            name="notOnlyLayerAcknowledged"
+            label={e('notOnlyLayer')}
+            checked={form.notOnlyLayerAcknowledged}
+            onChange={(v) => set('notOnlyLayerAcknowledged', v)}
+          />
           {issuesAt(errors, 'options')
             .filter((issue) => issue.code === 'blacklist_required' || issue.code === 'invalid_psd')
             .map((issue) => (
@@ -539,14 +545,6 @@ export function ProfileEditor({ initial, profileId }: { initial: ProfileForm; pr
             />
           </div>
         )}
-        <div className="mt-4">
-          <Checkbox
-            name="notOnlyLayerAcknowledged"
-            label={e('notOnlyLayer')}
-            checked={form.notOnlyLayerAcknowledged}
-            onChange={(v) => set('notOnlyLayerAcknowledged', v)}
-          />
-        </div>
       </Card>
 
       <div className="space-y-3" aria-live="polite">
