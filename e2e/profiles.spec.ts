@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { expect, type Page, test } from '@playwright/test';
 import { adminRequest } from '@/sim/admin';
-import { signInAsAdmin, uniqueName } from './helpers';
+import { apiSession, callAction, createUserViaUi, signIn, signInAsAdmin, uniqueName } from './helpers';
 
 /**
  * The main flow of Admin › Knock profiles in the built app: add a simulated router through
@@ -57,6 +57,7 @@ async function addRouter(page: Page, name: string) {
 
 test('admin designs the seed profile, sees its warnings, dry-runs and applies it to a router', async ({
   page,
+  browser,
 }) => {
   test.setTimeout(120_000);
   const routerName = uniqueName('office-gw');
@@ -131,6 +132,7 @@ test('admin designs the seed profile, sees its warnings, dry-runs and applies it
   await deployment.getByRole('button', { name: 'Apply' }).click();
   await expect(deployment.getByText('Applied: 6 changes made and verified.')).toBeVisible();
   await expect(deployment.getByTestId(`status-${routerName}`)).toHaveText('Applied');
+  const routerId = await deployment.locator('input[name=routerId]').first().getAttribute('value');
 
   // The rules are on the router, tagged, in the seed's order.
   const rules = await filterRules();
@@ -162,6 +164,43 @@ test('admin designs the seed profile, sees its warnings, dry-runs and applies it
   await expect(page.getByTestId('one-liner-knock')).toHaveText(
     'knock gw.example.net 2022:tcp 9090:udp 4022:tcp',
   );
+
+  // A signed-in user sees the commands; the profile actions refuse them on the server.
+  const username = uniqueName('knocker');
+  const password = await createUserViaUi(page, username, 'user');
+  const userPage = await browser.newPage();
+  await signIn(userPage, username, password);
+  await userPage.waitForURL((url) => !url.pathname.startsWith('/signin'));
+  await userPage.goto(`/knock/${profileId}`);
+  await expect(userPage.getByTestId('one-liner-knock')).toHaveText(
+    'knock 127.0.0.1 2022:tcp 9090:udp 4022:tcp',
+  );
+  await userPage.goto(`/admin/profiles/${profileId}`);
+  await expect(userPage.getByRole('heading', { name: `Edit ${profileName}` })).toHaveCount(0);
+  await userPage.close();
+  const asUser = await apiSession(username, password);
+  for (const action of ['removeAction', 'applyAction', 'dryRunAction']) {
+    const res = await callAction(
+      asUser,
+      `/admin/profiles/${profileId}`,
+      `app/(admin)/admin/profiles/actions.ts#${action}`,
+      {
+        profileId,
+        routerId: routerId!,
+      },
+    );
+    expect(res.body, action).toContain('"code":"not_allowed"');
+  }
+  const del = await callAction(
+    asUser,
+    '/admin/profiles',
+    'app/(admin)/admin/profiles/actions.ts#deleteProfileAction',
+    {
+      id: profileId,
+    },
+  );
+  expect(del.body).toContain('"code":"not_allowed"');
+  expect(await filterRules()).toHaveLength(6);
 
   // Remove takes exactly our rules out; then the profile can be deleted.
   await page.goto(`/admin/profiles/${profileId}`);
