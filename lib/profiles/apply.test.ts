@@ -1,10 +1,13 @@
+import fs from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRouterClient, type RouterClient } from '@/lib/routeros';
 import { type Simulator, startSimulator } from '@/sim';
 import { applyRules, dryRunRemove, dryRunRules, removeRules } from './apply';
 import { generateRules } from './generate';
 import type { ValidProfile } from './model';
+import { parseRsc } from './rsc';
 import { isOwnComment, type Rule } from './rule';
+import { SEED_PROFILES } from './seed-profiles';
 import { makeProfile } from './testing/factories';
 
 /**
@@ -302,4 +305,28 @@ describe('applyRules on the simulator over the API', () => {
     expect(result).toMatchObject({ ok: false, error: { code: 'layer7_name_conflict', executed: 0 } });
     expect(snapshot().filter).toEqual([]);
   });
+});
+
+describe('the golden .rsc files (acceptance 4) on a router', () => {
+  for (const seed of SEED_PROFILES) {
+    it(`${seed.golden}: parsed back, every row is accepted by the router and reads back unchanged`, async () => {
+      const text = fs.readFileSync(new URL(`./golden/${seed.golden}`, import.meta.url), 'utf8');
+      const parsed = parseRsc(text);
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      const id = seed.profile.id;
+      const result = await applyRules(client, id, parsed.rules);
+      expect(result.ok, result.ok ? '' : result.error.message).toBe(true);
+      const stored = [
+        ...sim.state.layer7.list(sim.state.ctx).map((r) => ({ name: r.name, regexp: r.regexp })),
+        ...TABLES.flatMap((t) => ours(t, id).map((r) => r.attrs)),
+      ];
+      const rows = parsed.rules.map((r) => r.attrs);
+      expect(stored.length).toBe(rows.length);
+      for (const row of rows) {
+        const { comment: _comment, ...rest } = row;
+        expect(stored).toContainEqual(expect.objectContaining(rest));
+      }
+      expect((await removeRules(client, id)).ok).toBe(true);
+    });
+  }
 });

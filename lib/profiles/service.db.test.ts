@@ -2,6 +2,8 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
 import { auditEvents, knockProfiles, profileDeployments } from '@/lib/db/schema';
+import { printAddressList } from '@/lib/routeros';
+import { tcpSyn, udpDatagram } from '@/sim';
 import { openTestDatabase } from '@/tests/db';
 import { fixtureActor, startRouterFixture, testBox } from '@/tests/router-fixture';
 import { generateRules } from './generate';
@@ -335,6 +337,36 @@ describe('rotation, classic lists, export and commands', () => {
       expect.objectContaining({ profileId: record.id }),
     );
     expect(await classicListsForRouter(db.db, 'not-a-uuid')).toEqual([]);
+  });
+
+  it('acceptance 5: a classic knock lands on the web-knock list and is attributed to the profile', async () => {
+    // The profile's final list is the router's web-knock list ('knockgate', see the router fixture).
+    const record = await created({ finalList: fx.router.ipv4List, scope: {} });
+    expect((await applyProfile(db.db, fixtureActor, record.id, fx.router.id, opts)).ok).toBe(true);
+    const knocker = '198.51.100.77';
+    const ends = (dstPort: number) => ({ src: knocker, dst: '127.0.0.1', dstPort });
+    fx.sim.firewall.process(tcpSyn(ends(2022)));
+    fx.sim.firewall.process(udpDatagram(ends(9090)));
+    fx.sim.firewall.process(tcpSyn(ends(4022)));
+    expect(fx.sim.firewall.process(tcpSyn(ends(22))).action).toBe('accept');
+    // A web knock of someone else on the same list, tagged by Knockgate.
+    fx.sim.addressList('ip').add(
+      new Map([
+        ['list', 'knockgate'],
+        ['address', '198.51.100.78'],
+        ['timeout', '1h'],
+        ['comment', 'knockgate:1234'],
+      ]),
+      fx.sim.state.ctx,
+    );
+
+    const client = fx.gateway.clientFor(fx.router.id);
+    const entries = await printAddressList(await client, { family: 'ip', list: 'knockgate' });
+    const lists = await classicListsForRouter(db.db, fx.router.id);
+    const byAddress = new Map(entries.map((e) => [e.address, classicAttribution(e, lists)]));
+    expect(byAddress.get(knocker)).toEqual({ profileId: record.id, profileName: record.name });
+    expect(byAddress.get('198.51.100.78')).toBeNull();
+    expect((await removeProfile(db.db, fixtureActor, record.id, fx.router.id, opts)).ok).toBe(true);
   });
 
   it('exports the .rsc and client commands of the profile as it is now', async () => {
