@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSecretBox } from '@/lib/crypto/secret-box';
 import type { DatabaseHandle } from '@/lib/db/client';
 import { auditEvents, knockProfiles, profileDeployments } from '@/lib/db/schema';
 import { printAddressList } from '@/lib/routeros';
@@ -313,6 +314,16 @@ describe('rotation, classic lists, export and commands', () => {
         (o) => o.profileId === record.id,
       ),
     ).toEqual([]);
+  });
+
+  it('a rotation secret sealed under another key is a typed error, not a crash', async () => {
+    const record = await created({ rotation: { period: '5m' } });
+    const otherKey = { box: createSecretBox('another-secret-entirely-0123456789abcdef') };
+    expect(await currentProfile(db.db, record.id, otherKey)).toMatchObject({
+      ok: false,
+      error: { code: 'rotation_secret_unreadable' },
+    });
+    expect((await currentProfile(db.db, record.id, opts)).ok).toBe(true);
   });
 
   it('classicListsForRouter names the final lists of applied profiles; classicAttribution uses them', async () => {

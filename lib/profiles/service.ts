@@ -111,7 +111,16 @@ function desiredAt(row: KnockProfile, atMs: number, options: ServiceOptions): Re
   if (!profile.rotation) {
     return ok({ profile, rules: generateRules(profile), window: null, windowEndsAt: null });
   }
-  const secret = rotationSecret(row, options);
+  let secret: string | null;
+  try {
+    secret = rotationSecret(row, options);
+  } catch {
+    // Sealed under another KNOCKGATE_SECRET: a clear error instead of a crashed page.
+    return fail(
+      'rotation_secret_unreadable',
+      'The rotation secret cannot be opened with this KNOCKGATE_SECRET; turn rotation off and on again to make a new one.',
+    );
+  }
   if (secret === null)
     return fail('rotation_secret_missing', 'This rotating profile has no secret; save it again.');
   const rotated = rotatedProfile(profile, secret, atMs);
@@ -157,12 +166,7 @@ async function deploymentsOf(
     if (d.status === 'applied') {
       const period = periodMsOf(row);
       const at = period !== null && d.rotationWindow !== null ? d.rotationWindow * period : Date.now();
-      let expected: Result<Desired, ProfileError>;
-      try {
-        expected = desiredAt(row, at, options);
-      } catch {
-        expected = fail('secret_unreadable', 'The rotation secret cannot be opened.');
-      }
+      const expected = desiredAt(row, at, options);
       current = expected.ok && rulesHash(expected.value.rules) === d.rulesHash;
     }
     out.get(d.profileId)!.push({
