@@ -21,6 +21,9 @@ import {
 } from './lib/net/forwarded';
 import { cidrMatcher, normalizeSocketAddress } from './lib/net/ip';
 import { type BootOptions, boot } from './lib/server/boot';
+import { ignoreBrokenPipes } from './lib/server/pipes';
+
+ignoreBrokenPipes();
 
 async function main() {
   const dev = process.argv.includes('--dev');

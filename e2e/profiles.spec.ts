@@ -152,6 +152,25 @@ test('admin designs the seed profile, sees its warnings, dry-runs and applies it
   await deployment.getByRole('button', { name: 'Dry run' }).click();
   await expect(deployment.getByText('The router already matches; nothing to change.')).toBeVisible();
 
+  // A classic knock through the router's own rules (packets into the simulator's firewall engine)
+  // shows in the live view as "classic", attributed to the profile, and untouched by Knockgate.
+  const knocker = '198.51.100.77';
+  for (const packet of [
+    { kind: 'syn', dstPort: 2022 },
+    { kind: 'udp', dstPort: 9090 },
+    { kind: 'syn', dstPort: 4022 },
+  ]) {
+    await adminRequest(sim!.adminPort, { op: 'packet', packet: { ...packet, src: knocker } } as never);
+  }
+  await page.goto('/admin/grants');
+  const classic = page
+    .getByTestId(`live-${routerName}`)
+    .locator(`[data-testid=live-entry][data-address="${knocker}"]`);
+  await expect(classic).toHaveAttribute('data-kind', 'classic');
+  await expect(classic).toContainText(`classic knock (${profileName})`);
+  await expect(classic).toContainText('ssh-allowed');
+  await page.goto(`/admin/profiles/${profileId}`);
+
   // The client commands page, for any signed-in user.
   await page.getByRole('link', { name: 'Client commands' }).click();
   await expect(page.getByTestId('one-liner-knock')).toHaveText('knock 127.0.0.1 2022:tcp 9090:udp 4022:tcp');

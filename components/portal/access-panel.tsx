@@ -1,7 +1,7 @@
 'use client';
 
 import { useTranslations } from 'next-intl';
-import { useActionState, useEffect, useRef, useState } from 'react';
+import { useActionState, useCallback, useEffect, useRef, useState } from 'react';
 import { endAccessAction, extendAccessAction, openAccessAction } from '@/app/(portal)/actions';
 import { ActionMessage } from '@/components/ui/action-message';
 import { Alert } from '@/components/ui/alert';
@@ -36,6 +36,10 @@ export function AccessPanel({ initial, canOpen }: { initial: Snapshot; canOpen: 
   const [now, setNow] = useState(() => Date.now() + skew.current);
 
   useEffect(() => setSnapshot(initial), [initial]);
+  const adopt = useCallback((grants: GrantView[]) => setSnapshot((prev) => ({ ...prev, grants })), []);
+  useEffect(() => {
+    if (openState?.ok) adopt(openState.data.grants);
+  }, [openState, adopt]);
 
   useEffect(() => {
     const tick = setInterval(() => setNow(Date.now() + skew.current), 1000);
@@ -117,6 +121,7 @@ export function AccessPanel({ initial, canOpen }: { initial: Snapshot; canOpen: 
                 grant={g}
                 remaining={(Date.parse(g.expiresAt) - now) / 1000}
                 duration={duration}
+                onChanged={adopt}
               />
             ))}
           </ul>
@@ -144,14 +149,22 @@ function GrantRow({
   grant,
   remaining,
   duration,
+  onChanged,
 }: {
   grant: GrantView;
   remaining: number;
   duration: (s: number) => string;
+  onChanged: (grants: GrantView[]) => void;
 }) {
   const t = useTranslations('portal');
   const [extendState, extendAction, extending] = useActionState(extendAccessAction, null);
   const [endState, endAction, ending] = useActionState(endAccessAction, null);
+  useEffect(() => {
+    if (extendState?.ok) onChanged(extendState.data.grants);
+  }, [extendState, onChanged]);
+  useEffect(() => {
+    if (endState?.ok) onChanged(endState.data.grants);
+  }, [endState, onChanged]);
   return (
     <li
       className="flex flex-wrap items-center gap-x-6 gap-y-2 px-5 py-4"

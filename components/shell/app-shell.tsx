@@ -23,6 +23,7 @@ export async function AppShell({
   const admin = await getTranslations('admin');
   const items: NavItem[] = [
     { href: '/', label: t('portal'), exact: true },
+    { href: '/knock', label: t('knock') },
     { href: '/account', label: t('account') },
   ];
   if (role === 'admin' || role === 'approver') items.push({ href: '/admin', label: t('admin') });

@@ -22,15 +22,29 @@ export type CurrentUser = {
   actor: Actor;
 };
 
+/**
+ * Decoding the session cookie (HKDF + JWE decryption) costs more than the database check that
+ * follows; the same cookie decodes to the same token, so results are kept briefly. Revocation is
+ * unaffected: the session row is still consulted on every request.
+ */
+const decoded = new Map<string, { sid: string | undefined; at: number }>();
+const DECODE_TTL_MS = 60_000;
+
 async function sessionTokenFromCookie(): Promise<string | undefined> {
   const raw = (await cookies()).get(sessionCookieName())?.value;
-  if (!raw) return undefined;
+  if (!raw || raw.length > 4096) return undefined;
+  const hit = decoded.get(raw);
+  if (hit && Date.now() - hit.at < DECODE_TTL_MS) return hit.sid;
+  let sid: string | undefined;
   try {
     const jwt = await decode({ token: raw, secret: authSecret() });
-    return typeof jwt?.sid === 'string' ? jwt.sid : undefined;
+    sid = typeof jwt?.sid === 'string' ? jwt.sid : undefined;
   } catch {
-    return undefined;
+    sid = undefined;
   }
+  if (decoded.size >= 5_000) decoded.clear();
+  decoded.set(raw, { sid, at: Date.now() });
+  return sid;
 }
 
 /** The signed-in user of this request, or null. Cached per request. */

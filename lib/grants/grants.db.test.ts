@@ -67,7 +67,9 @@ describe('openGrant', () => {
     // RouterOS prints the host as 2001:db8::42/128; revoke must still find and remove it.
     const ended = await revokeGrant(fx.ctx, fixtureActor, grant.id);
     expect(ended.grant.status).toBe('revoked');
-    expect(routerEntries(fx.sim, 'knockgate', 'ipv6').filter((e) => e.address.startsWith('2001:db8::42'))).toEqual([]);
+    expect(
+      routerEntries(fx.sim, 'knockgate', 'ipv6').filter((e) => e.address.startsWith('2001:db8::42')),
+    ).toEqual([]);
   });
 
   it('a second open of the same address extends the grant instead of stacking', async () => {

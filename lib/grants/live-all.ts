@@ -1,3 +1,4 @@
+import { classicListsForRouter } from '../profiles/service';
 import { listRouters } from '../routers/service';
 import { getGrantContext } from './context';
 import { type LiveRouterView, liveRouterView } from './live';
@@ -19,7 +20,7 @@ export async function liveView(
         ctx,
         router,
         grants.filter((g) => g.routerId === router.id),
-        options.classicLists ? await options.classicLists(router.id) : [],
+        await classicListsForRouter(ctx.db, router.id),
       ),
     ),
   );

@@ -3,6 +3,8 @@
  * Knockgate's grants. Entries without our tag are shown as "classic" (a dynamic entry on a list a
  * classic knock profile fills) or "not managed", and are never touched.
  */
+
+import { classicAttribution } from '../profiles/service';
 import { addressListPath, type ListFamily, parseAddressListRow, routerQuery } from '../routeros';
 import { describeRouterError } from '../routers/service';
 import { storedAddress } from './entry';
@@ -39,7 +41,7 @@ export async function liveRouterView(
   ctx: GrantContext,
   router: { id: string; name: string; ipv4List: string; ipv6List: string },
   grants: GrantView[],
-  classicLists: { list: string; profileName: string }[] = [],
+  classicLists: { list: string; profileId: string; profileName: string }[] = [],
 ): Promise<LiveRouterView> {
   const readAt = new Date().toISOString();
   const lists: Record<ListFamily, Set<string>> = {
@@ -70,10 +72,8 @@ export async function liveRouterView(
         );
         if (owner) seenGrantIds.add(owner.id);
         for (const g of group) seenGrantIds.add(g.id);
-        const classic =
-          !isKnockgateComment(e.comment) && e.dynamic
-            ? classicLists.find((c) => c.list === e.list)
-            : undefined;
+        // An uncommented dynamic entry on a profile's list was put there by the router's own rules.
+        const classic = classicAttribution(e, classicLists) ?? undefined;
         entries.push({
           entryId: e.id,
           family,

@@ -331,7 +331,6 @@ export async function extendGrant(
         expiresAt: target,
         status: current.status === 'revoke_pending' ? 'pending' : current.status,
         endedBy: null,
-        nextAttemptAt: now,
         updatedAt: now,
       })
       .where(eq(grants.id, grantId))
@@ -401,10 +400,16 @@ async function confirmAfterChange(
 ): Promise<GrantOutcome> {
   try {
     const outcome = await syncKey(ctx, grant.routerId, keyOf(grant));
-    const changed = await settleGroup(ctx.db, grant.routerId, keyOf(grant), now, actor);
-    const fresh =
-      changed.find((g) => g.id === grant.id) ??
-      (await ctx.db.select().from(grants).where(eq(grants.id, grant.id)))[0]!;
+    // Statuses only need a transaction when something was waiting on the router.
+    const needsSettling =
+      grant.status !== 'active' || grant.nextAttemptAt !== null || grant.lastError !== null;
+    let fresh = grant;
+    if (needsSettling) {
+      const changed = await settleGroup(ctx.db, grant.routerId, keyOf(grant), now, actor);
+      fresh =
+        changed.find((g) => g.id === grant.id) ??
+        (await ctx.db.select().from(grants).where(eq(grants.id, grant.id)))[0]!;
+    }
     return {
       grant: fresh,
       confirmed: true,

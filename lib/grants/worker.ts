@@ -8,6 +8,7 @@ import { type Actor, systemActor } from '../audit/actor';
 import { recordAudit } from '../audit/record';
 import type { Db } from '../db/client';
 import { routers } from '../db/schema';
+import { applyRotation } from '../profiles/service';
 import type { RouterGateway } from './gateway';
 import type { LeaderElector } from './leader';
 import { type OrphanMemory, type ReconcileReport, reconcileRouter } from './reconciler';
@@ -103,6 +104,15 @@ export function startGrantWorker(options: WorkerOptions) {
           updated: report.updated,
         });
       }
+    }
+    // Rotating knock sequences move to the current time window (a no-op for fixed profiles).
+    try {
+      const rotated = await applyRotation(options.db, new Date(), { actor });
+      for (const r of rotated) {
+        if (r.outcome === 'failed') log('warn', 'knock profile rotation failed', { ...r });
+      }
+    } catch (error) {
+      log('warn', 'knock profile rotation failed', { error: (error as Error).message });
     }
     status.lastRunAt = new Date().toISOString();
   }

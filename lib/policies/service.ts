@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, or } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Actor } from '../audit/actor';
 import { recordAudit } from '../audit/record';
@@ -21,35 +21,25 @@ export function listFor(target: PolicyTarget, family: 'ip' | 'ipv6'): string {
   return target.list ?? (family === 'ipv6' ? target.router.ipv6List : target.router.ipv4List);
 }
 
-/** The user's own policy, else their role's. Disabled routers are left out. */
+/** The user's own policy, else their role's. Disabled routers are left out. One query. */
 export async function effectivePolicy(
   db: Queryable,
   user: Pick<User, 'id' | 'role'>,
 ): Promise<EffectivePolicy | null> {
-  const candidates = await db
-    .select()
-    .from(policies)
-    .where(
-      inArray(
-        policies.id,
-        db
-          .select({ id: policies.id })
-          .from(policies)
-          .where(eq(policies.subjectUserId, user.id))
-          .union(db.select({ id: policies.id }).from(policies).where(eq(policies.subjectRole, user.role))),
-      ),
-    );
-  const policy =
-    candidates.find((p) => p.subjectUserId === user.id) ??
-    candidates.find((p) => p.subjectRole === user.role);
-  if (!policy) return null;
   const rows = await db
-    .select({ router: routers, list: policyTargets.list })
-    .from(policyTargets)
-    .innerJoin(routers, eq(routers.id, policyTargets.routerId))
-    .where(and(eq(policyTargets.policyId, policy.id), eq(routers.enabled, true)))
+    .select({ policy: policies, router: routers, list: policyTargets.list })
+    .from(policies)
+    .leftJoin(policyTargets, eq(policyTargets.policyId, policies.id))
+    .leftJoin(routers, and(eq(routers.id, policyTargets.routerId), eq(routers.enabled, true)))
+    .where(or(eq(policies.subjectUserId, user.id), eq(policies.subjectRole, user.role)))
     .orderBy(asc(routers.name));
-  return { policy, targets: rows };
+  const own = rows.filter((r) => r.policy.subjectUserId === user.id);
+  const chosen = own.length > 0 ? own : rows.filter((r) => r.policy.subjectRole === user.role);
+  if (chosen.length === 0) return null;
+  return {
+    policy: chosen[0]!.policy,
+    targets: chosen.flatMap((r) => (r.router ? [{ router: r.router, list: r.list }] : [])),
+  };
 }
 
 /** The duration to grant: the policy default when none is asked, never above the maximum. */

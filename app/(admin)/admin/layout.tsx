@@ -19,6 +19,7 @@ export default async function AdminLayout({ children }: { children: ReactNode })
       { href: '/admin/users', label: t('users'), exact: false },
       { href: '/admin/routers', label: t('routers'), exact: false },
       { href: '/admin/policies', label: t('policies'), exact: false },
+      { href: '/admin/profiles', label: t('profiles'), exact: false },
     );
   }
   return (

@@ -1,0 +1,459 @@
+/**
+ * Web-knock benchmark (issue 4), all phases in one run against the same simulator process:
+ *
+ *   (a) a bare `add` round trip on an open API connection
+ *   (b) our `openGrant` server-side (database + router, embedded PGlite)
+ *   (c) the connect-login-add-close pattern per knock (what knock scripts do)
+ *   (d) the HTTP "open access" server action at 1, 10 and 50 concurrent users (p50/p99)
+ *   (e) 1,000 concurrent knocks over one connection: lost and duplicated entries
+ *   (f) reconcile of 10,000 grants: after a router reboot (all re-added) and when nothing changed
+ *
+ *   npx tsx bench/knock.ts [--samples 300] [--latency-ms 0]
+ *
+ * `--latency-ms` delays every router reply (a router across a network instead of loopback).
+ * Needs a build for (d): `npx next build` first.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { systemActor } from '@/lib/audit/actor';
+import { hashPassword } from '@/lib/auth/password';
+import { createSecretBox } from '@/lib/crypto/secret-box';
+import { openDatabase } from '@/lib/db/client';
+import { grants, users } from '@/lib/db/schema';
+import { createRouterGateway } from '@/lib/grants/gateway';
+import { reconcileRouter } from '@/lib/grants/reconciler';
+import { type GrantContext, openGrant } from '@/lib/grants/service';
+import { savePolicy } from '@/lib/policies/service';
+import { closeAllRouterClients, createRouterClient, type RouterClient } from '@/lib/routeros';
+import { createRouter } from '@/lib/routers/service';
+import { adminRequest } from '@/sim/admin';
+
+const { values } = parseArgs({
+  options: {
+    samples: { type: 'string', default: '300' },
+    'latency-ms': { type: 'string', default: '0' },
+    'skip-http': { type: 'boolean', default: false },
+    'http-only': { type: 'boolean', default: false },
+    /** Run (d) on PostgreSQL (a fresh database is created on this server) instead of PGlite. */
+    'database-url': { type: 'string' },
+  },
+});
+const SAMPLES = Math.min(Number(values.samples), 5_000);
+const LATENCY = Math.min(Number(values['latency-ms']), 1_000);
+const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+const box = createSecretBox(SECRET);
+const root = process.cwd();
+
+type Stats = { n: number; p50: number; p99: number; mean: number };
+function stats(ms: number[]): Stats {
+  const s = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
+  return { n: s.length, p50: at(0.5), p99: at(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length };
+}
+const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+let ip = 0;
+const nextIp = () => {
+  ip++;
+  return `10.${(ip >> 16) & 255}.${(ip >> 8) & 255}.${ip & 255}`;
+};
+
+function startSim(): Promise<{ proc: ChildProcess; apiPort: number; adminPort: number }> {
+  return new Promise((resolve, reject) => {
+    const proc: ChildProcess = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'sim/cli.ts',
+        '--api-port',
+        '0',
+        '--api-ssl-port',
+        'off',
+        '--admin-port',
+        '0',
+        '--dns-refresh-ms',
+        '0',
+      ],
+      { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    process.once('exit', () => proc.kill('SIGKILL'));
+    let out = '';
+    proc.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.includes('"listening"'));
+      if (line) resolve({ proc, ...(JSON.parse(line) as { apiPort: number; adminPort: number }) });
+    });
+    proc.on('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function main() {
+  const sim = await startSim();
+  if (values['http-only']) {
+    const rows = await httpPhase({ host: '127.0.0.1', port: sim.apiPort, username: 'admin', password: '' });
+    console.log(rows.join('\n'));
+    sim.proc.kill('SIGTERM');
+    return;
+  }
+  const admin = (req: Record<string, unknown>) => adminRequest(sim.adminPort, req as never);
+  if (LATENCY > 0) await admin({ op: 'faults', set: { latencyMs: LATENCY } });
+  const simConfig = {
+    host: '127.0.0.1',
+    port: sim.apiPort,
+    tls: false,
+    username: 'admin',
+    password: '',
+  } as const;
+  const results: Record<string, string> = {};
+
+  // ---- (a) bare add on an open connection
+  const bare: RouterClient = createRouterClient({ id: 'bench-bare', ...simConfig, timeoutMs: 10_000 });
+  await bare.connect();
+  for (let i = 0; i < 50; i++)
+    await bare.add('/ip/firewall/address-list', { list: 'warm', address: nextIp(), timeout: '1h' });
+  const aTimes: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const t = performance.now();
+    await bare.add('/ip/firewall/address-list', {
+      list: 'bench-a',
+      address: nextIp(),
+      timeout: '1h',
+      comment: 'bench',
+    });
+    aTimes.push(performance.now() - t);
+  }
+  const a = stats(aTimes);
+
+  // ---- (b) openGrant server-side on PGlite
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kg-bench-'));
+  const db = await openDatabase({ driver: 'pglite', dataDir });
+  await db.migrate();
+  const router = await createRouter(
+    db.db,
+    systemActor,
+    {
+      name: 'bench',
+      ...simConfig,
+      fingerprint: null,
+      ipv4List: 'bench-b',
+      ipv6List: 'bench-b',
+      enabled: true,
+    },
+    box,
+  );
+  if (!router.ok) throw new Error(router.error.message);
+  const gateway = createRouterGateway(db.db, box);
+  const ctx: GrantContext = { db: db.db, clientFor: gateway.clientFor };
+  const open = (address: string, list = 'bench-b', userId: string | null = null) =>
+    openGrant(ctx, systemActor, {
+      userId,
+      routerId: router.value.id,
+      family: 'ip',
+      list,
+      address,
+      source: 'web',
+      durationSeconds: 3600,
+    });
+  for (let i = 0; i < 50; i++) await open(nextIp());
+  const bTimes: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const t = performance.now();
+    const outcome = await open(nextIp());
+    bTimes.push(performance.now() - t);
+    if (!outcome.confirmed) throw new Error('openGrant not confirmed');
+  }
+  const b = stats(bTimes);
+
+  // ---- (c) connect, log in, add, close per knock
+  const cTimes: number[] = [];
+  for (let i = 0; i < Math.min(SAMPLES, 200); i++) {
+    const t = performance.now();
+    const once = createRouterClient({
+      id: `bench-c-${i}`,
+      ...simConfig,
+      persistent: false,
+      timeoutMs: 10_000,
+    });
+    await once.add('/ip/firewall/address-list', { list: 'bench-c', address: nextIp(), timeout: '1h' });
+    await once.close();
+    cTimes.push(performance.now() - t);
+  }
+  const c = stats(cTimes);
+
+  // ---- (e) 1,000 concurrent knocks over one connection
+  const eAddresses = Array.from({ length: 1000 }, () => nextIp());
+  const eStart = performance.now();
+  const eOutcomes = await Promise.all(eAddresses.map((address) => open(address, 'bench-e')));
+  const eMs = performance.now() - eStart;
+  const onRouter = (await bare.print('/ip/firewall/address-list', { query: ['?list=bench-e'] })).map(
+    (r) => r.address,
+  );
+  const counts = new Map<string, number>();
+  for (const addr of onRouter) counts.set(addr ?? '', (counts.get(addr ?? '') ?? 0) + 1);
+  const lost =
+    eAddresses.filter((addr) => !counts.has(addr)).length + eOutcomes.filter((o) => !o.confirmed).length;
+  const duplicated = [...counts.values()].filter((n) => n > 1).length;
+
+  // ---- (f) reconcile 10,000 grants
+  const fRouter = await createRouter(
+    db.db,
+    systemActor,
+    {
+      name: 'bench-f',
+      ...simConfig,
+      fingerprint: null,
+      ipv4List: 'bench-f',
+      ipv6List: 'bench-f',
+      enabled: true,
+    },
+    box,
+  );
+  if (!fRouter.ok) throw new Error(fRouter.error.message);
+  const now = Date.now();
+  const rows = Array.from({ length: 10_000 }, () => ({
+    id: randomUUID(),
+    userId: null,
+    routerId: fRouter.value.id,
+    family: 'ip' as const,
+    list: 'bench-f',
+    address: nextIp(),
+    source: 'web' as const,
+    status: 'active' as const,
+    expiresAt: new Date(now + 3600_000),
+    openedBy: 'bench',
+  }));
+  for (let i = 0; i < rows.length; i += 1000) await db.db.insert(grants).values(rows.slice(i, i + 1000));
+  const fStart = performance.now();
+  const readd = await reconcileRouter(ctx, systemActor, fRouter.value);
+  const fReadd = performance.now() - fStart;
+  const fStart2 = performance.now();
+  const steady = await reconcileRouter(ctx, systemActor, fRouter.value);
+  const fSteady = performance.now() - fStart2;
+
+  await bare.close();
+  await closeAllRouterClients();
+  await db.close();
+
+  // ---- (d) the HTTP open-access action against the built app
+  let dRows: string[] = [];
+  if (!values['skip-http']) dRows = await httpPhase(simConfig);
+
+  await sim.proc.kill('SIGTERM');
+  fs.rmSync(dataDir, { recursive: true, force: true });
+
+  const date = new Date().toISOString().slice(0, 10);
+  const lines = [
+    `### Web knock — ${date}, \`npx tsx bench/knock.ts --samples ${SAMPLES}${LATENCY ? ` --latency-ms ${LATENCY}` : ''}\``,
+    '',
+    `Simulator in its own process on loopback${LATENCY ? `, ${LATENCY} ms added to every router reply` : ''}; PGlite (embedded) database.`,
+    '',
+    '| measure | n | p50 ms | p99 ms | mean ms |',
+    '|---|---|---|---|---|',
+    `| (a) bare \`add\` on an open connection | ${a.n} | ${fmt(a.p50)} | ${fmt(a.p99)} | ${fmt(a.mean)} |`,
+    `| (b) \`openGrant\` (DB + router) | ${b.n} | ${fmt(b.p50)} | ${fmt(b.p99)} | ${fmt(b.mean)} |`,
+    `| (c) connect + login + add + close | ${c.n} | ${fmt(c.p50)} | ${fmt(c.p99)} | ${fmt(c.mean)} |`,
+    ...dRows,
+    '',
+    `Ratios (mean): (b)/(a) = ${(b.mean / a.mean).toFixed(2)}; (c)/(b) = ${(c.mean / b.mean).toFixed(2)}.`,
+    '',
+    `(e) 1,000 concurrent knocks on one connection: ${fmt(eMs)} ms in all, lost ${lost}, duplicated ${duplicated}.`,
+    '',
+    `(f) reconcile of 10,000 grants: after a reboot (router empty, ${readd.added} re-added) ${fmt(fReadd)} ms; nothing to change (${steady.added + steady.removed + steady.updated} changes) ${fmt(fSteady)} ms.`,
+  ];
+  console.log(lines.join('\n'));
+}
+
+async function httpPhase(simConfig: { host: string; port: number; username: string; password: string }) {
+  const manifest = path.join(root, '.next/server/server-reference-manifest.json');
+  if (!fs.existsSync(manifest)) throw new Error('Build first: npx next build');
+  const actions = JSON.parse(fs.readFileSync(manifest, 'utf8')).node as Record<
+    string,
+    { filename: string; exportedName: string }
+  >;
+  const actionId = Object.entries(actions).find(
+    ([, v]) => v.filename === 'app/(portal)/actions.ts' && v.exportedName === 'openAccessAction',
+  )?.[0];
+  if (!actionId) throw new Error('openAccessAction not in the build');
+
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kg-bench-http-'));
+  const USERS = 50;
+  const password = 'bench-password-0123456789';
+  let databaseUrl: string | undefined;
+  if (values['database-url']) {
+    const name = `kg_bench_${Date.now()}`;
+    const adminSql = postgres(values['database-url'], { max: 1, onnotice: () => {} });
+    await adminSql.unsafe(`create database ${name}`);
+    await adminSql.end();
+    const url = new URL(values['database-url']);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+  }
+  {
+    const db = databaseUrl
+      ? await openDatabase({ driver: 'postgres', url: databaseUrl, max: 2 })
+      : await openDatabase({ driver: 'pglite', dataDir });
+    await db.migrate();
+    const hash = await hashPassword(password);
+    await db.db
+      .insert(users)
+      .values(Array.from({ length: USERS }, (_, i) => ({ username: `bench${i}`, passwordHash: hash })));
+    const router = await createRouter(
+      db.db,
+      systemActor,
+      {
+        name: 'bench-http',
+        ...simConfig,
+        tls: false,
+        fingerprint: null,
+        ipv4List: 'bench-d',
+        ipv6List: 'bench-d',
+        enabled: true,
+      },
+      box,
+    );
+    if (!router.ok) throw new Error(router.error.message);
+    await savePolicy(db.db, systemActor, null, {
+      name: 'bench',
+      subject: 'role:user',
+      defaultDuration: 3600,
+      maxDuration: 7200,
+      knockOnSignIn: false,
+      directAccess: true,
+      targets: [router.value.id],
+    });
+    await db.close();
+  }
+  const port = await freePort();
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const server = spawn(process.execPath, [...profile, '--import', 'tsx', 'server.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      KNOCKGATE_SECRET: SECRET,
+      LOG_LEVEL: 'warn',
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  // Never leave the server behind, whatever ends this process.
+  process.once('exit', () => server.kill('SIGKILL'));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${base}/api/health`)).ok) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  // Sign every user in through the credentials endpoint; keep their session cookies.
+  const cookies: string[] = [];
+  for (let i = 0; i < USERS; i++) {
+    const csrfRes = await fetch(`${base}/api/auth/csrf`);
+    const jar = (csrfRes.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
+    const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
+    const res = await fetch(`${base}/api/auth/callback/credentials`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar },
+      body: new URLSearchParams({ username: `bench${i}`, password, csrfToken, json: 'true' }),
+    });
+    const session = (res.headers.getSetCookie?.() ?? []).find((c) => c.startsWith('knockgate.session='));
+    if (!session) throw new Error(`sign-in of bench${i} failed`);
+    cookies.push(session.split(';')[0]!);
+  }
+  const call = async (cookie: string) => {
+    const form = new FormData();
+    form.append('0', '[null,"$K1"]');
+    const t = performance.now();
+    const res = await fetch(`${base}/`, {
+      method: 'POST',
+      headers: { 'next-action': actionId, accept: 'text/x-component', cookie },
+      body: form,
+    });
+    const text = await res.text();
+    const ms = performance.now() - t;
+    if (!text.includes('"ok":true')) throw new Error(`open access failed: ${text.slice(0, 200)}`);
+    return ms;
+  };
+  for (const cookie of cookies.slice(0, 10)) await call(cookie); // warm-up
+  const rows: string[] = [];
+  // Baselines in the same run: the cheapest route, and a signed-in JSON route (session check + query).
+  for (const [label, url, cookie] of [
+    ['GET /api/health (no session)', `${base}/api/health`, ''],
+    ['GET /api/me/grants (session + query)', `${base}/api/me/grants`, cookies[0]!],
+  ] as const) {
+    const times: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t = performance.now();
+      await (await fetch(url, { headers: { cookie } })).text();
+      times.push(performance.now() - t);
+    }
+    const s = stats(times);
+    rows.push(
+      `| baseline: ${label}, 1 concurrent | ${s.n} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.mean)} |`,
+    );
+  }
+  {
+    // The floor for any request at 50 concurrent on this machine: the cheapest route.
+    const times: number[] = [];
+    for (let r = 0; r < 6; r++) {
+      times.push(
+        ...(await Promise.all(
+          Array.from({ length: 50 }, async () => {
+            const t = performance.now();
+            await (await fetch(`${base}/api/health`)).text();
+            return performance.now() - t;
+          }),
+        )),
+      );
+    }
+    const s = stats(times);
+    rows.push(
+      `| baseline: GET /api/health, 50 concurrent | ${s.n} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.mean)} |`,
+    );
+  }
+  for (const concurrency of [1, 10, 50]) {
+    const times: number[] = [];
+    const rounds = Math.max(5, Math.floor(300 / concurrency));
+    const deadline = Date.now() + 60_000;
+    for (let r = 0; r < rounds && Date.now() < deadline; r++) {
+      times.push(...(await Promise.all(cookies.slice(0, concurrency).map((c) => call(c)))));
+    }
+    const s = stats(times);
+    rows.push(
+      `| (d) HTTP "open access", ${concurrency} concurrent, ${databaseUrl ? 'PostgreSQL' : 'PGlite'} | ${s.n} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.mean)} |`,
+    );
+  }
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  return rows;
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
