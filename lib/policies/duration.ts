@@ -23,7 +23,8 @@ export function parseHumanDuration(
       else seconds = undefined;
     }
   }
-  if (seconds === Number.POSITIVE_INFINITY) return { ok: false, message: 'RouterOS allows at most 35w3d13h13m56s.' };
+  if (seconds === Number.POSITIVE_INFINITY)
+    return { ok: false, message: 'RouterOS allows at most 35w3d13h13m56s.' };
   if (seconds === undefined || !Number.isFinite(seconds)) {
     return { ok: false, message: `"${value}" is not a duration. Use e.g. 30m, 8h, 1d12h or PT8H.` };
   }
