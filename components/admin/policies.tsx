@@ -17,6 +17,12 @@ type Draft = {
   maxDuration: string;
   knockOnSignIn: boolean;
   directAccess: boolean;
+  requestOtherAddresses: boolean;
+  allowHostnames: boolean;
+  hostnameSuffixes: string;
+  allowDevices: boolean;
+  requestTtl: string;
+  approvalsRequired: number;
   targets: string[];
 };
 

@@ -174,6 +174,18 @@ export const policies = pgTable(
     knockOnSignIn: boolean('knock_on_sign_in').notNull().default(true),
     /** Direct access (open it yourself) or only by request and approval. */
     directAccess: boolean('direct_access').notNull().default(true),
+    /** Requests may name another address than the caller's own (or a host name, see below). */
+    requestOtherAddresses: boolean('request_other_addresses').notNull().default(false),
+    /** How long a request waits for a decision before it expires. */
+    requestTtlSeconds: integer('request_ttl_seconds').notNull().default(3600),
+    /** Approvals a request needs (1, or 2 for "two approvals required"). */
+    approvalsRequired: integer('approvals_required').notNull().default(1),
+    /** Host-name grants (a DDNS name in the address list) are allowed. */
+    allowHostnames: boolean('allow_hostnames').notNull().default(false),
+    /** When set, host names must end with one of these DNS suffixes (e.g. `dyndns.example.net`). */
+    hostnameSuffixes: jsonb('hostname_suffixes').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    /** Devices (DynDNS2 clients) may move this user's grants. */
+    allowDevices: boolean('allow_devices').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -249,11 +261,17 @@ export const grants = pgTable(
     lastError: text('last_error'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    /** The approved request this grant came from. */
+    requestId: uuid('request_id'),
+    /** The device (DynDNS2 client) whose address this grant follows. */
+    deviceId: uuid('device_id'),
   },
   (t) => [
     index('grants_router_status_idx').on(t.routerId, t.status),
     index('grants_user_idx').on(t.userId, t.status),
     index('grants_expires_idx').on(t.status, t.expiresAt),
+    index('grants_request_idx').on(t.requestId),
+    index('grants_device_idx').on(t.deviceId),
     // One user, one address, one list, one router: at most one live grant (extend, never stack).
     uniqueIndex('grants_one_live_key')
       .on(t.userId, t.routerId, t.list, t.address)
@@ -305,3 +323,104 @@ export const profileDeployments = pgTable(
   (t) => [uniqueIndex('profile_deployments_key').on(t.profileId, t.routerId)],
 );
 export type ProfileDeployment = typeof profileDeployments.$inferSelect;
+
+export const requestStatusEnum = pgEnum('request_status', [
+  'pending',
+  'approved',
+  'denied',
+  'expired',
+  'cancelled',
+]);
+export type RequestStatus = (typeof requestStatusEnum.enumValues)[number];
+
+/** A request for temporary access, decided by an approver (never the requester). */
+export const accessRequests = pgTable(
+  'access_requests',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** null: every router/list the requester's policy names. */
+    routerId: uuid('router_id').references(() => routers.id, { onDelete: 'cascade' }),
+    list: text('list'),
+    /** IPv4/IPv6 address or host name. */
+    address: text('address').notNull(),
+    kind: text('kind', { enum: ['address', 'hostname'] })
+      .notNull()
+      .default('address'),
+    requestedSeconds: integer('requested_seconds').notNull(),
+    approvedSeconds: integer('approved_seconds'),
+    reason: text('reason').notNull(),
+    status: requestStatusEnum('status').notNull().default('pending'),
+    approvalsRequired: integer('approvals_required').notNull().default(1),
+    /** The requester's address when asking. */
+    clientAddress: text('client_address'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    /** Undecided after this moment → expired. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    decidedBy: uuid('decided_by').references(() => users.id, { onDelete: 'set null' }),
+    decisionNote: text('decision_note'),
+  },
+  (t) => [
+    index('access_requests_status_idx').on(t.status, t.createdAt),
+    index('access_requests_user_idx').on(t.userId, t.createdAt),
+  ],
+);
+export type AccessRequest = typeof accessRequests.$inferSelect;
+
+/** One approver's approval of a request (two-approval policies collect two distinct ones). */
+export const requestApprovals = pgTable(
+  'request_approvals',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    requestId: uuid('request_id')
+      .notNull()
+      .references(() => accessRequests.id, { onDelete: 'cascade' }),
+    approverId: uuid('approver_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    approvedSeconds: integer('approved_seconds').notNull(),
+    note: text('note'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('request_approvals_key').on(t.requestId, t.approverId)],
+);
+
+/** A DynDNS2 client (ddclient, inadyn, a router's DDNS) that moves its owner's grant. */
+export const devices = pgTable(
+  'devices',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** The `hostname` the client sends; unique across Knockgate. */
+    name: text('name').notNull(),
+    /** SHA-256 of the random token (shown once). */
+    tokenHash: text('token_hash').notNull(),
+    /** null: every router/list the owner's policy names. */
+    routerId: uuid('router_id').references(() => routers.id, { onDelete: 'cascade' }),
+    lastAddress4: text('last_address4'),
+    lastAddress6: text('last_address6'),
+    lastUpdateAt: timestamp('last_update_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('devices_name_key').on(t.name), index('devices_user_idx').on(t.userId)],
+);
+export type Device = typeof devices.$inferSelect;
+
+/** Generic rate-limit events (DynDNS2 updates per device, webhook attempts…), counted in a window. */
+export const rateEvents = pgTable(
+  'rate_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    key: text('key').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('rate_events_key_at_idx').on(t.key, t.at)],
+);

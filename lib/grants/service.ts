@@ -32,6 +32,10 @@ export type OpenInput = {
   kind?: 'address' | 'hostname';
   source: GrantSource;
   durationSeconds: number;
+  /** The approved request this grant comes from. */
+  requestId?: string | null;
+  /** The DynDNS2 device whose address this grant follows. */
+  deviceId?: string | null;
 };
 
 export type GrantOutcome = {
@@ -279,6 +283,8 @@ export async function openGrant(ctx: GrantContext, actor: Actor, input: OpenInpu
           lastError: problem?.message ?? null,
           attempts: problem ? 1 : 0,
           nextAttemptAt: problem ? new Date(now.getTime() + retryDelayMs(0)) : null,
+          requestId: input.requestId ?? null,
+          deviceId: input.deviceId ?? null,
         })
         .returning();
       await recordAudit(

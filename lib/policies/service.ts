@@ -69,6 +69,45 @@ export const policyFormSchema = z
     maxDuration: durationSchema,
     knockOnSignIn: checkbox,
     directAccess: checkbox,
+    requestOtherAddresses: checkbox,
+    allowHostnames: checkbox,
+    allowDevices: checkbox,
+    hostnameSuffixes: z
+      .string()
+      .optional()
+      .default('')
+      .transform((v, ctx) => {
+        const items = v
+          .split(/[\s,]+/)
+          .map((x) =>
+            x
+              .trim()
+              .toLowerCase()
+              .replace(/^\.+|\.+$/g, ''),
+          )
+          .filter(Boolean);
+        for (const item of items) {
+          if (
+            !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(
+              item,
+            )
+          ) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `"${item}" is not a DNS suffix (e.g. dyndns.example.net).`,
+            });
+          }
+        }
+        return items;
+      }),
+    requestTtl: durationSchema.optional().default(3600),
+    approvalsRequired: z.coerce
+      .number({ error: 'Choose 1 or 2.' })
+      .int()
+      .min(1, 'Choose 1 or 2.')
+      .max(2, 'Choose 1 or 2.')
+      .optional()
+      .default(1),
     /** `routerId` or `routerId|list` entries. */
     targets: z.array(z.string()).min(1, 'Choose at least one router.'),
   })
@@ -82,6 +121,22 @@ export const policyFormSchema = z
     }
   });
 export type PolicyForm = z.output<typeof policyFormSchema>;
+/** What savePolicy needs; the request and host-name settings default to off / 1 h / 1 approval. */
+export type PolicySettings = Pick<
+  PolicyForm,
+  'name' | 'subject' | 'defaultDuration' | 'maxDuration' | 'knockOnSignIn' | 'directAccess' | 'targets'
+> &
+  Partial<
+    Pick<
+      PolicyForm,
+      | 'requestOtherAddresses'
+      | 'allowHostnames'
+      | 'allowDevices'
+      | 'hostnameSuffixes'
+      | 'requestTtl'
+      | 'approvalsRequired'
+    >
+  >;
 
 function parseTargets(values: string[]): Result<{ routerId: string; list: string | null }[]> {
   const out: { routerId: string; list: string | null }[] = [];
@@ -117,7 +172,7 @@ export async function savePolicy(
   db: Db,
   actor: Actor,
   id: string | null,
-  input: PolicyForm,
+  input: PolicySettings,
 ): Promise<Result<Policy>> {
   const targets = parseTargets(input.targets);
   if (!targets.ok) return targets;
@@ -155,6 +210,12 @@ export async function savePolicy(
       maxDurationSeconds: input.maxDuration,
       knockOnSignIn: input.knockOnSignIn,
       directAccess: input.directAccess,
+      requestOtherAddresses: input.requestOtherAddresses ?? false,
+      allowHostnames: input.allowHostnames ?? false,
+      allowDevices: input.allowDevices ?? false,
+      hostnameSuffixes: input.hostnameSuffixes ?? [],
+      requestTtlSeconds: input.requestTtl ?? 3600,
+      approvalsRequired: input.approvalsRequired ?? 1,
       updatedAt: new Date(),
     };
     let policy: Policy;
@@ -197,6 +258,12 @@ function summarize(p: Policy) {
     maxDuration: formatDuration(p.maxDurationSeconds),
     knockOnSignIn: p.knockOnSignIn,
     directAccess: p.directAccess,
+    requestOtherAddresses: p.requestOtherAddresses,
+    allowHostnames: p.allowHostnames,
+    hostnameSuffixes: p.hostnameSuffixes,
+    allowDevices: p.allowDevices,
+    requestTtl: formatDuration(p.requestTtlSeconds),
+    approvalsRequired: p.approvalsRequired,
   };
 }
 

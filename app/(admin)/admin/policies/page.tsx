@@ -59,6 +59,9 @@ export default async function PoliciesPage() {
                   <Badge tone="amber">{t('byRequest')}</Badge>
                 )}
                 {p.knockOnSignIn && <Badge tone="blue">{t('signInKnocks')}</Badge>}
+                {p.approvalsRequired > 1 && <Badge tone="amber">{t('twoApprovals')}</Badge>}
+                {p.allowHostnames && <Badge tone="neutral">{t('hostnames')}</Badge>}
+                {p.allowDevices && <Badge tone="neutral">{t('devices')}</Badge>}
               </div>
             </div>
             <details className="mt-4">
@@ -77,6 +80,12 @@ export default async function PoliciesPage() {
                     maxDuration: formatDuration(p.maxDurationSeconds),
                     knockOnSignIn: p.knockOnSignIn,
                     directAccess: p.directAccess,
+                    requestOtherAddresses: p.requestOtherAddresses,
+                    allowHostnames: p.allowHostnames,
+                    hostnameSuffixes: p.hostnameSuffixes.join(', '),
+                    allowDevices: p.allowDevices,
+                    requestTtl: formatDuration(p.requestTtlSeconds),
+                    approvalsRequired: p.approvalsRequired,
                     targets: p.targets.map((x) => x.routerId),
                   }}
                 />
