@@ -23,6 +23,8 @@ export async function AppShell({
   const admin = await getTranslations('admin');
   const items: NavItem[] = [
     { href: '/', label: t('portal'), exact: true },
+    { href: '/requests', label: t('requests') },
+    { href: '/devices', label: t('devices') },
     { href: '/knock', label: t('knock') },
     { href: '/account', label: t('account') },
   ];

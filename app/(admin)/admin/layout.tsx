@@ -12,6 +12,7 @@ export default async function AdminLayout({ children }: { children: ReactNode })
   const a = await getTranslations('admin');
   const sections = [
     { href: '/admin', label: a('overview'), exact: true },
+    { href: '/admin/approvals', label: t('approvals'), exact: false },
     { href: '/admin/grants', label: t('grants'), exact: false },
   ];
   if (user.role === 'admin') {
@@ -20,6 +21,7 @@ export default async function AdminLayout({ children }: { children: ReactNode })
       { href: '/admin/routers', label: t('routers'), exact: false },
       { href: '/admin/policies', label: t('policies'), exact: false },
       { href: '/admin/profiles', label: t('profiles'), exact: false },
+      { href: '/admin/audit', label: t('audit'), exact: false },
     );
   }
   return (
