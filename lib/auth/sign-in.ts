@@ -5,6 +5,7 @@ import { secretBox } from '../crypto';
 import type { SecretBox } from '../crypto/secret-box';
 import type { Db } from '../db/client';
 import { recoveryCodes, type User, users } from '../db/schema';
+import { metrics } from '../observability/metrics';
 import { verifyPassword } from './password';
 import { createSession } from './sessions';
 import {
@@ -59,6 +60,7 @@ export async function signIn(
     const state = await checkThrottle(db, key, rule);
     if (state.throttled) {
       const minutes = minutesLabel(state.retryAfterMs);
+      metrics().throttled.inc({ kind: `sign_in_${key.split(':')[0]}` });
       await recordAudit(db, {
         actor,
         action: 'auth.sign_in_throttled',
@@ -84,6 +86,7 @@ export async function signIn(
 
   if (!user || !passwordOk || user.disabled) {
     const reason = !user ? 'unknown_user' : !passwordOk ? 'wrong_password' : 'disabled';
+    metrics().signInFailures.inc({ reason });
     await db.transaction(async (tx) => {
       await recordFailure(tx, keys);
       await recordAudit(tx, {
@@ -115,6 +118,7 @@ export async function signIn(
       recoveryCodeId = await findUnusedRecoveryCode(db, user.id, code);
     }
     if (totpStep === undefined && recoveryCodeId === undefined) {
+      metrics().signInFailures.inc({ reason: 'wrong_code' });
       await db.transaction(async (tx) => {
         await recordFailure(tx, keys);
         await recordAudit(tx, {

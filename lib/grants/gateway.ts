@@ -1,6 +1,7 @@
 import type { SecretBox } from '../crypto/secret-box';
 import type { Db } from '../db/client';
 import type { Router } from '../db/schema';
+import { metrics } from '../observability/metrics';
 import { type RouterClient, RouterConnectionError } from '../routeros';
 import { clientForRouter, findRouter } from '../routers/service';
 
@@ -35,6 +36,12 @@ export function createRouterGateway(db: Db, box?: SecretBox, ttlMs = 2_000) {
         // Reconnected after an outage (or a reboot): the reconciler should look at once.
         client.on('connected', () => {
           for (const listener of listeners) listener(routerId);
+        });
+        client.on('command', (info) => {
+          metrics().routerCommand.observe(
+            { router: routerId, command: info.command, outcome: info.error ?? 'ok' },
+            info.ms / 1000,
+          );
         });
       }
       return client;

@@ -10,6 +10,7 @@ import type { Actor } from '../audit/actor';
 import { recordAudit } from '../audit/record';
 import type { Db, Queryable } from '../db/client';
 import { auditEvents, type Grant, type GrantSource, grants, LIVE_GRANT_STATUSES } from '../db/schema';
+import { metrics } from '../observability/metrics';
 import type { ListFamily, RouterClient } from '../routeros';
 import { isRouterError } from '../routeros';
 import { describeRouterError } from '../routers/service';
@@ -297,6 +298,8 @@ export async function openGrant(ctx: GrantContext, actor: Actor, input: OpenInpu
       );
       return row!;
     });
+    if (confirmed) metrics().grantsOpened.inc({ router: input.routerId, source: input.source });
+    if (problem) metrics().grantsFailed.inc({ router: input.routerId, code: problem.code });
     return {
       grant,
       confirmed,
@@ -416,6 +419,7 @@ async function confirmAfterChange(
         changed.find((g) => g.id === grant.id) ??
         (await ctx.db.select().from(grants).where(eq(grants.id, grant.id)))[0]!;
     }
+    if (flags.extended) metrics().grantsOpened.inc({ router: grant.routerId, source: grant.source });
     return {
       grant: fresh,
       confirmed: true,
@@ -424,6 +428,7 @@ async function confirmAfterChange(
     };
   } catch (error) {
     const problem = routerProblem(error);
+    metrics().grantsFailed.inc({ router: grant.routerId, code: problem.code });
     await markRetry(ctx.db, [grant.id], problem, now);
     const [fresh] = await ctx.db.select().from(grants).where(eq(grants.id, grant.id));
     return {

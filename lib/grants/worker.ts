@@ -8,6 +8,7 @@ import { type Actor, systemActor } from '../audit/actor';
 import { recordAudit } from '../audit/record';
 import type { Db } from '../db/client';
 import { routers } from '../db/schema';
+import { metrics } from '../observability/metrics';
 import { applyRotation } from '../profiles/service';
 import type { RouterGateway } from './gateway';
 import type { LeaderElector } from './leader';
@@ -88,6 +89,14 @@ export function startGrantWorker(options: WorkerOptions) {
       if (onlyRouter && router.id !== onlyRouter) continue;
       const report = await reconcileRouter(ctx, actor, router, orphans);
       status.routers[router.id] = report;
+      const m = metrics();
+      m.reconcileDuration.observe(
+        { router: router.id, outcome: report.skipped?.reason ?? 'ok' },
+        report.durationMs / 1000,
+      );
+      for (const kind of ['added', 'removed', 'updated'] as const) {
+        if (report[kind] > 0) m.reconcileDrift.inc({ router: router.id, kind }, report[kind]);
+      }
       if (report.skipped?.reason === 'database_unavailable') {
         status.paused = report.skipped.message;
         log('error', 'reconciler paused: database unavailable', { router: router.name });

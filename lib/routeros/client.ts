@@ -144,6 +144,7 @@ export class RouterOSClient extends EventEmitter<RouterClientEvents> implements 
       return Promise.reject(new RouterCircuitOpenError(this.breaker.retryAt, { routerId: this.id }));
     }
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const started = performance.now();
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       let execution: Execution | null = null;
@@ -153,6 +154,16 @@ export class RouterOSClient extends EventEmitter<RouterClientEvents> implements 
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
         outcome();
+      };
+      // Observers (metrics) hear about every command; they must never break it.
+      const observe = (error: RouterError | null) => {
+        try {
+          this.emit('command', {
+            command: name,
+            ms: performance.now() - started,
+            error: error?.code ?? null,
+          });
+        } catch {}
       };
       const onAbort = () =>
         finish(() => {
@@ -165,7 +176,9 @@ export class RouterOSClient extends EventEmitter<RouterClientEvents> implements 
           finish(() => {
             execution?.cancel();
             this.breaker.failure();
-            reject(new RouterTimeoutError(name, timeoutMs, { routerId: this.id }));
+            const error = new RouterTimeoutError(name, timeoutMs, { routerId: this.id });
+            observe(error);
+            reject(error);
           }),
         timeoutMs,
       );
@@ -181,6 +194,7 @@ export class RouterOSClient extends EventEmitter<RouterClientEvents> implements 
         (value) =>
           finish(() => {
             this.breaker.success();
+            observe(null);
             resolve(value);
           }),
         (error: unknown) =>
@@ -193,6 +207,7 @@ export class RouterOSClient extends EventEmitter<RouterClientEvents> implements 
             if (routerError instanceof RouterTrapError) this.breaker.success();
             else if (routerError instanceof RouterClosedError) this.breaker.release();
             else this.breaker.failure();
+            observe(routerError);
             reject(routerError);
           }),
       );

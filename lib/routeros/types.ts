@@ -63,6 +63,8 @@ export interface RouterClientEvents {
   /** The connection was lost (error) or closed on purpose (null). */
   disconnected: [error: Error | null];
   state: [state: ClientState];
+  /** One command settled: its name, how long it took, and its error code when it failed. */
+  command: [info: { command: string; ms: number; error: string | null }];
 }
 
 export interface RouterClient {
