@@ -48,8 +48,8 @@ export function resolveRequestedAddress(
     }
     return ok({ kind: 'address', address: ip.value.address, family: familyOf(ip.value) });
   }
-  // Not an IP address: with a letter in it, it is meant as a host name.
-  if (/\p{L}/u.test(value) && !value.includes('/') && !/^\[?[0-9a-f:]*:[0-9a-f:.]*\]?$/i.test(value)) {
+  // Not an IP address: with a letter and no colon or slash in it, it is meant as a host name.
+  if (/\p{L}/u.test(value) && !value.includes('/') && !value.includes(':')) {
     if (!rules.allowHostnames) {
       const message = 'Your policy does not allow host names; enter an IP address.';
       return fail('hostname_not_allowed', message, { address: message });
