@@ -10,6 +10,7 @@ import type { Db } from '../db/client';
 import { routers } from '../db/schema';
 import { metrics } from '../observability/metrics';
 import { applyRotation } from '../profiles/service';
+import { expireRequests } from '../requests/service';
 import type { RouterGateway } from './gateway';
 import type { LeaderElector } from './leader';
 import { type OrphanMemory, type ReconcileReport, reconcileRouter } from './reconciler';
@@ -63,6 +64,8 @@ export function startGrantWorker(options: WorkerOptions) {
     status.leader = true;
     try {
       await expireGrants(ctx, actor);
+      // Requests left undecided past their TTL end here (approve also refuses them on its own).
+      await expireRequests(options.db, new Date());
     } catch (error) {
       status.paused = `Database unavailable: ${(error as Error).message}`;
       log('error', 'reconciler paused: database unavailable', { error: (error as Error).message });

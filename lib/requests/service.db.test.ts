@@ -2,8 +2,10 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
 import { accessRequests, auditEvents, grants, type User } from '@/lib/db/schema';
+import { singleProcessLeader } from '@/lib/grants/leader';
 import { retryDueGrants } from '@/lib/grants/service';
 import { grantTag } from '@/lib/grants/tag';
+import { startGrantWorker } from '@/lib/grants/worker';
 import { type PolicySettings, savePolicy } from '@/lib/policies/service';
 import { openTestDatabase } from '@/tests/db';
 import { actorFor, makeUser } from '@/tests/factories';
@@ -344,6 +346,19 @@ describe('approveRequest', () => {
       error: { code: 'already_decided' },
     });
     expect(await grantsOf(r.id)).toEqual([]);
+  });
+
+  it('acceptance 4: the grant worker expires requests left past their TTL', async () => {
+    const a = await requester({ requestTtl: 600 });
+    const r = await ask(a, 3600, { now: new Date(Date.now() - 601_000) });
+    const worker = startGrantWorker({ db: db.db, gateway: fx.gateway, leader: singleProcessLeader() });
+    try {
+      await worker.ready;
+    } finally {
+      await worker.stop();
+    }
+    expect(await statusOf(r.id)).toBe('expired');
+    expect(await auditOf(r.id)).toEqual(['request.create', 'request.expire']);
   });
 
   it('acceptance 4: approving after the TTL, before the worker ran, is refused and expires it', async () => {
