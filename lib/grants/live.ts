@@ -1,13 +1,16 @@
 /**
  * The admin's live view: what the router actually holds, read back through the API, joined with
  * Knockgate's grants. Entries without our tag are shown as "classic" (a dynamic entry on a list a
- * classic knock profile fills) or "not managed", and are never touched.
+ * classic knock profile fills) or "not managed", and are never touched. The dynamic entries the
+ * router keeps for a host-name entry (its resolved addresses) follow right after it, attributed
+ * to the host-name grant.
  */
 
 import { classicAttribution } from '../profiles/service';
 import { addressListPath, type ListFamily, parseAddressListRow, routerQuery } from '../routeros';
 import { describeRouterError } from '../routers/service';
 import { storedAddress } from './entry';
+import { groupResolved } from './resolved';
 import type { GrantContext } from './service';
 import { grantIdFromComment, isKnockgateComment } from './tag';
 import type { GrantView } from './views';
@@ -27,6 +30,10 @@ export type LiveEntry = {
   /** Other live grants sharing this address on this list (people behind one NAT address). */
   alsoFor: GrantView[];
   classicProfile: string | null;
+  /** For an address the router resolved from a host-name entry: that name. */
+  resolvedFrom: string | null;
+  /** For a host-name entry: the addresses the router currently resolves it to. */
+  resolved: string[];
 };
 
 export type LiveRouterView = {
@@ -61,20 +68,23 @@ export async function liveRouterView(
         query: routerQuery.or(...names.map((n) => routerQuery.eq('list', n))),
         timeoutMs: 30_000,
       });
-      for (const row of rows) {
-        const e = parseAddressListRow(row);
-        e.address = storedAddress(family, e.address);
-        if (!lists[family].has(e.list)) continue;
+      const read = rows.map(parseAddressListRow).filter((e) => lists[family].has(e.list));
+      for (const e of read) e.address = storedAddress(family, e.address);
+      const { childrenOf, parentOf } = groupResolved(read);
+      const toRow = (e: (typeof read)[number]): LiveEntry => {
+        const parent = parentOf.get(e.id);
+        const parentId = parent ? grantIdFromComment(parent.comment) : undefined;
         const id = grantIdFromComment(e.comment);
-        const owner = id ? byId.get(id) : undefined;
+        // A resolved address belongs to the grant of its host-name entry; it is never an orphan.
+        const owner = parent ? (parentId ? byId.get(parentId) : undefined) : id ? byId.get(id) : undefined;
         const group = grants.filter(
           (g) => g.family === family && g.list === e.list && g.address === e.address && g.id !== owner?.id,
         );
         if (owner) seenGrantIds.add(owner.id);
         for (const g of group) seenGrantIds.add(g.id);
         // An uncommented dynamic entry on a profile's list was put there by the router's own rules.
-        const classic = classicAttribution(e, classicLists) ?? undefined;
-        entries.push({
+        const classic = parent ? undefined : (classicAttribution(e, classicLists) ?? undefined);
+        return {
           entryId: e.id,
           family,
           list: e.list,
@@ -85,7 +95,7 @@ export async function liveRouterView(
           comment: e.comment ?? null,
           kind: owner
             ? 'grant'
-            : isKnockgateComment(e.comment)
+            : !parent && isKnockgateComment(e.comment)
               ? 'orphan'
               : classic
                 ? 'classic'
@@ -93,7 +103,14 @@ export async function liveRouterView(
           grant: owner ?? null,
           alsoFor: group,
           classicProfile: classic?.profileName ?? null,
-        });
+          resolvedFrom: parent?.address ?? null,
+          resolved: (childrenOf.get(e.id) ?? []).map((c) => c.address).sort(),
+        };
+      };
+      for (const e of read) {
+        if (parentOf.has(e.id)) continue;
+        entries.push(toRow(e));
+        for (const child of childrenOf.get(e.id) ?? []) entries.push(toRow(child));
       }
     }
   } catch (error) {
@@ -127,5 +144,7 @@ function pendingRow(g: GrantView): LiveEntry {
     grant: g,
     alsoFor: [],
     classicProfile: null,
+    resolvedFrom: null,
+    resolved: [],
   };
 }

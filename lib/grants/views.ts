@@ -1,6 +1,8 @@
 import { and, desc, eq, inArray, or } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
 import { type Grant, grants, LIVE_GRANT_STATUSES, routers, users } from '../db/schema';
+import { readResolvedAddresses, resolvedKey } from './resolved';
+import type { GrantContext } from './service';
 
 /** A grant as pages and JSON endpoints show it. */
 export type GrantView = {
@@ -18,6 +20,11 @@ export type GrantView = {
   openedBy: string;
   username: string | null;
   lastError: string | null;
+  /**
+   * Host-name grants: the addresses the router currently resolves the name to, read back from the
+   * router; null when it could not be read (or for address grants).
+   */
+  resolved?: string[] | null;
 };
 
 const columns = {
@@ -46,8 +53,16 @@ function toView(row: { grant: Grant; routerName: string; username: string | null
   };
 }
 
-/** The user's live grants, plus those that ended in the last hour (so "ended" is visible). */
-export async function userGrantViews(db: Queryable, userId: string): Promise<GrantView[]> {
+/**
+ * The user's live grants, plus those that ended in the last hour (so "ended" is visible). Live
+ * host-name grants carry the addresses their router resolved the name to, read back from the
+ * router (through `options.ctx`, else the process-wide routers).
+ */
+export async function userGrantViews(
+  db: Queryable,
+  userId: string,
+  options: { ctx?: GrantContext; routerTimeoutMs?: number } = {},
+): Promise<GrantView[]> {
   const since = new Date(Date.now() - 3600_000);
   const rows = await db
     .select(columns)
@@ -65,13 +80,52 @@ export async function userGrantViews(db: Queryable, userId: string): Promise<Gra
     )
     .orderBy(desc(grants.createdAt))
     .limit(50);
-  return rows
+  const views = rows
     .filter(
       (r) =>
         LIVE_GRANT_STATUSES.includes(r.grant.status as never) ||
         (r.grant.endedAt ?? r.grant.updatedAt) > since,
     )
     .map(toView);
+  const named = views.filter((v) => v.kind === 'hostname' && v.status === 'active');
+  if (named.length > 0) await addResolvedAddresses(named, options);
+  return views;
+}
+
+/**
+ * Fills `resolved` of host-name grant views from their routers (one read per router and family,
+ * in parallel). A router that does not answer in time leaves `resolved` null: the portal then
+ * says the addresses are unknown instead of waiting.
+ */
+export async function addResolvedAddresses(
+  views: GrantView[],
+  options: { ctx?: GrantContext; routerTimeoutMs?: number } = {},
+): Promise<void> {
+  const timeoutMs = options.routerTimeoutMs ?? 3_000;
+  const ctx = options.ctx ?? (await (await import('./context')).getGrantContext());
+  const byRouter = new Map<string, GrantView[]>();
+  for (const v of views) byRouter.set(v.routerId, [...(byRouter.get(v.routerId) ?? []), v]);
+  await Promise.all(
+    [...byRouter].map(async ([routerId, group]) => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const client = await ctx.clientFor(routerId);
+        const read = readResolvedAddresses(client, group, { timeoutMs });
+        const found = await Promise.race([
+          read,
+          new Promise<null>((resolve) => {
+            timer = setTimeout(() => resolve(null), timeoutMs);
+          }),
+        ]);
+        read.catch(() => {});
+        for (const v of group) v.resolved = found ? (found.get(resolvedKey(v)) ?? []) : null;
+      } catch {
+        for (const v of group) v.resolved = null;
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
 }
 
 /** Every live grant of a router (the admin's live view joins these with the router's entries). */
