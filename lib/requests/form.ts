@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { durationSchema } from '../policies/duration';
 
-export const REASON_MIN = 10;
-export const REASON_MAX = 500;
-export const NOTE_MAX = 500;
+import { NOTE_MAX, REASON_MAX, REASON_MIN } from './limits';
+
+export { NOTE_MAX, REASON_MAX, REASON_MIN };
 
 /** `any` (every target of the policy) or `<routerId>|<list>` (list empty: the router's own list). */
 const targetSchema = z
