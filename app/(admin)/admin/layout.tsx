@@ -1,8 +1,11 @@
 import { getTranslations } from 'next-intl/server';
 import type { ReactNode } from 'react';
+import { PendingBadge } from '@/components/requests/pending-badge';
 import { AppShell } from '@/components/shell/app-shell';
 import { NavLink } from '@/components/shell/nav-link';
 import { requireRole } from '@/lib/auth/guards';
+import { getDb } from '@/lib/db';
+import { pendingCountFor } from '@/lib/requests/service';
 
 export const dynamic = 'force-dynamic';
 
@@ -10,9 +13,19 @@ export default async function AdminLayout({ children }: { children: ReactNode })
   const { user } = await requireRole(['admin', 'approver'], '/admin');
   const t = await getTranslations('nav');
   const a = await getTranslations('admin');
-  const sections = [
+  const pending = await pendingCountFor(await getDb(), user.id);
+  const sections: { href: string; label: ReactNode; exact: boolean }[] = [
     { href: '/admin', label: a('overview'), exact: true },
-    { href: '/admin/approvals', label: t('approvals'), exact: false },
+    {
+      href: '/admin/approvals',
+      label: (
+        <>
+          {t('approvals')}
+          <PendingBadge initial={pending} />
+        </>
+      ),
+      exact: false,
+    },
     { href: '/admin/grants', label: t('grants'), exact: false },
   ];
   if (user.role === 'admin') {

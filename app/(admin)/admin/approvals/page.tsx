@@ -1,0 +1,36 @@
+import type { Metadata } from 'next';
+import { getTranslations } from 'next-intl/server';
+import { ApprovalQueue } from '@/components/requests/approval-queue';
+import { WebhookForm } from '@/components/requests/webhook-form';
+import { PageHeader } from '@/components/ui/card';
+import { requireRole } from '@/lib/auth/guards';
+import { getDb } from '@/lib/db';
+import { pendingCountFor } from '@/lib/requests/service';
+import { approvalQueue, RECENT_GRANTS_DAYS, recentDecisions } from '@/lib/requests/views';
+import { webhookSettings } from '@/lib/requests/webhook';
+
+export const metadata: Metadata = { title: 'Approvals' };
+
+export default async function ApprovalsPage() {
+  const { user } = await requireRole(['admin', 'approver'], '/admin/approvals');
+  const t = await getTranslations('approvals');
+  const db = await getDb();
+  const [queue, recent, pending, webhook] = await Promise.all([
+    approvalQueue(db, user.id),
+    recentDecisions(db),
+    pendingCountFor(db, user.id),
+    user.role === 'admin' ? webhookSettings(db) : null,
+  ]);
+  return (
+    <>
+      <PageHeader title={t('title')} description={t('description')} />
+      <div className="space-y-8">
+        <ApprovalQueue
+          initial={{ queue, recent, pending, serverTime: new Date().toISOString() }}
+          recentDays={RECENT_GRANTS_DAYS}
+        />
+        {webhook && <WebhookForm initial={webhook} />}
+      </div>
+    </>
+  );
+}
