@@ -4,23 +4,13 @@
  * configuration stops start-up with a message naming the variable.
  */
 import { randomBytes } from 'node:crypto';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http from 'node:http';
 import next from 'next';
 import { ConfigError, getEnv } from './lib/env';
-import {
-  CLIENT_ADDRESS_HEADER,
-  REQUEST_PATH_HEADER,
-  SERVER_TOKEN_HEADER,
-  setServerToken,
-} from './lib/net/client-address';
-import {
-  ALWAYS_STRIPPED,
-  FORWARDING_HEADERS,
-  PROXY_CONTEXT_HEADERS,
-  resolveClientAddress,
-} from './lib/net/forwarded';
-import { cidrMatcher, normalizeSocketAddress } from './lib/net/ip';
+import { setServerToken } from './lib/net/client-address';
+import { cidrMatcher } from './lib/net/ip';
 import { type BootOptions, boot } from './lib/server/boot';
+import { createRequestFront } from './lib/server/front';
 import { ignoreBrokenPipes } from './lib/server/pipes';
 
 ignoreBrokenPipes();
@@ -50,29 +40,7 @@ async function main() {
   const handle = app.getRequestHandler();
   await app.prepare();
 
-  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    const peer = normalizeSocketAddress(req.socket.remoteAddress);
-    const fromTrustedProxy = peer !== undefined && isTrusted(peer);
-    const client = resolveClientAddress({
-      peer: req.socket.remoteAddress,
-      headers: req.headers,
-      isTrusted,
-      header: env.TRUSTED_PROXY_HEADER,
-    });
-    for (const name of ALWAYS_STRIPPED) delete req.headers[name];
-    for (const name of FORWARDING_HEADERS) delete req.headers[name];
-    if (!fromTrustedProxy) for (const name of PROXY_CONTEXT_HEADERS) delete req.headers[name];
-    if (client) req.headers[CLIENT_ADDRESS_HEADER] = client.address;
-    req.headers[SERVER_TOKEN_HEADER] = token;
-    if (req.url) req.headers[REQUEST_PATH_HEADER] = req.url;
-    handle(req, res).catch((error: unknown) => {
-      console.error('[server] request failed:', error instanceof Error ? error.message : error);
-      if (!res.headersSent) {
-        res.statusCode = 500;
-        res.end('Internal error');
-      }
-    });
-  };
+  const onRequest = createRequestFront({ env, isTrusted, serverToken: token, dev, handle });
 
   const servers = await Promise.all(
     hosts.map(

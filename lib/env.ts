@@ -71,6 +71,12 @@ const schema = z
     /** Demo only: the simulated router's API and API-SSL ports (0 = any free port). */
     KNOCKGATE_DEMO_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(8728),
     KNOCKGATE_DEMO_SIM_TLS_PORT: z.coerce.number().int().min(0).max(65535).default(8729),
+    /** Bearer token for GET /api/metrics; without it only loopback clients may scrape. */
+    METRICS_TOKEN: z
+      .string()
+      .optional()
+      .transform((v) => (v === '' ? undefined : v))
+      .refine((v) => v === undefined || v.length >= 16, { message: 'must be at least 16 characters' }),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {

@@ -1,6 +1,7 @@
 import { unstable_rethrow } from 'next/navigation';
 import type { z } from 'zod';
 import type { Role } from '../db/schema';
+import { log } from '../observability/log';
 import type { ErrorValue } from '../result';
 import { type CurrentUser, getCurrentUser } from './guards';
 
@@ -58,7 +59,7 @@ export function validatedAction<S extends z.ZodType, T>(
       return await handler(parsed.data, current);
     } catch (error) {
       unstable_rethrow(error);
-      console.error('[action] failed:', error instanceof Error ? error.message : error);
+      log().error({ err: error instanceof Error ? error.message : String(error) }, 'server action failed');
       return {
         ok: false,
         error: { code: 'internal_error', message: 'Something went wrong; nothing was changed.' },

@@ -7,6 +7,7 @@ import { getDb } from '../db';
 import type { Role, Session, User } from '../db/schema';
 import { clientAddressFrom, REQUEST_PATH_HEADER } from '../net/client-address';
 import type { IpAddress } from '../net/ip';
+import { currentRequest } from '../observability/context';
 import { safeNextPath } from './next-path';
 import { authSecret, sessionCookieName } from './options';
 import { validateSession } from './sessions';
@@ -53,6 +54,12 @@ export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
   if (!token) return null;
   const valid = await validateSession(await getDb(), token);
   if (!valid) return null;
+  // Log lines of this request now name the user.
+  const context = currentRequest();
+  if (context) {
+    context.userId = valid.user.id;
+    context.username = valid.user.username;
+  }
   const clientAddress = clientAddressFrom(await headers());
   return {
     ...valid,

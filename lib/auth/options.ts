@@ -4,6 +4,7 @@ import { getDb } from '../db';
 import { getEnv } from '../env';
 import { knockOnSignIn } from '../grants/sign-in-knock';
 import { clientAddressFrom } from '../net/client-address';
+import { log } from '../observability/log';
 import { revokeSessionByToken, SESSION_TTL_MS } from './sessions';
 import { signIn } from './sign-in';
 
@@ -75,7 +76,10 @@ export function authOptions(): NextAuthOptions {
           try {
             await knockOnSignIn(result.user, address);
           } catch (error) {
-            console.error('[auth] sign-in knock failed:', error instanceof Error ? error.message : error);
+            log().error(
+              { err: error instanceof Error ? error.message : String(error) },
+              'sign-in knock failed',
+            );
           }
           return { id: result.user.id, name: result.user.username, sessionToken: result.sessionToken };
         },
@@ -105,7 +109,7 @@ export function authOptions(): NextAuthOptions {
       // next-auth logs CredentialsSignin refusals as errors; they are normal outcomes here.
       error(code, metadata) {
         if (code === 'CREDENTIALS_SIGNIN_ERROR' || code === 'SIGNIN_OAUTH_ERROR') return;
-        console.error('[auth]', code, metadata instanceof Error ? metadata.message : '');
+        log().error({ code, err: metadata instanceof Error ? metadata.message : undefined }, 'auth error');
       },
       warn() {},
       debug() {},

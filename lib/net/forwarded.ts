@@ -75,6 +75,7 @@ export const ALWAYS_STRIPPED = [
   'x-middleware-subrequest',
   'x-knockgate-client-address',
   'x-knockgate-server-token',
+  'x-knockgate-path',
 ];
 export const FORWARDING_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip'];
 /** Kept only from a trusted proxy: Next and the auth layer use them to build URLs. */

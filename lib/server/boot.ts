@@ -3,6 +3,7 @@ import { getEnv } from '../env';
 import { getRouterGateway } from '../grants/context';
 import { postgresLeader, singleProcessLeader } from '../grants/leader';
 import { type GrantWorker, startGrantWorker } from '../grants/worker';
+import { log } from '../observability/log';
 import { closeAllRouterClients } from '../routeros';
 import { countAdmins, ensureFirstAdmin } from '../users/service';
 import { ensureDemoSetup } from './demo';
