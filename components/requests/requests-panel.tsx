@@ -228,7 +228,7 @@ function RequestForm({
         <Button type="submit" disabled={sending}>
           {sending ? t('sending') : t('submit')}
         </Button>
-        {state && !state.ok && <ActionMessage state={state} />}
+        {state && !state.ok && !state.error.fields && <ActionMessage state={state} />}
       </div>
     </ActionForm>
   );
