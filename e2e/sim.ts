@@ -75,7 +75,9 @@ export async function startSimProcess(extraArgs: string[] = []): Promise<SimProc
     ...ports,
     client,
     admin,
-    entries: (list = 'knockgate', family = 'ip') => printAddressList(client, { family, list }),
+    // A print is safe to repeat: after a simulated reboot the first one meets the dead connection.
+    entries: (list = 'knockgate', family = 'ip') =>
+      printAddressList(client, { family, list }).catch(() => printAddressList(client, { family, list })),
     async stop() {
       await client.close();
       child.kill('SIGTERM');

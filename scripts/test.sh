@@ -32,7 +32,8 @@ rm -rf .next
 bash scripts/ensure-build.sh
 
 step "End-to-end tests (Playwright, Chromium)"
-npx playwright test
+# The scale-out tests start two instances on the throwaway PostgreSQL.
+KNOCKGATE_TEST_DATABASE_URL="$pg_url" npx playwright test
 
 echo
 echo "All tests passed in $(( $(date +%s) - started )) s."

@@ -9,6 +9,7 @@ import { and, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import type { Actor } from '../audit/actor';
 import { recordAudit } from '../audit/record';
 import type { Db, Queryable } from '../db/client';
+import { isUniqueViolation } from '../db/errors';
 import { auditEvents, type Grant, type GrantSource, grants, LIVE_GRANT_STATUSES } from '../db/schema';
 import { metrics } from '../observability/metrics';
 import type { ListFamily, RouterClient } from '../routeros';
@@ -191,11 +192,6 @@ export function grantAudit(actor: Actor, action: string, g: Grant, extra: Record
       ...extra,
     },
   };
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; cause?: { code?: string } };
-  return e?.code === '23505' || e?.cause?.code === '23505';
 }
 
 export async function findLiveGrant(

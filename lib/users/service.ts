@@ -5,6 +5,7 @@ import { recordAudit } from '../audit/record';
 import { generatePassword, hashPassword, passwordProblem } from '../auth/password';
 import { revokeUserSessions } from '../auth/sessions';
 import type { Db, Queryable } from '../db/client';
+import { isUniqueViolation } from '../db/errors';
 import { type Role, roleEnum, sessions, type User, users } from '../db/schema';
 import { fail, ok, type Result } from '../result';
 
@@ -78,32 +79,40 @@ export async function createUser(
   const problem = passwordProblem(password);
   if (problem) return fail('invalid_input', 'Check the password.', { password: problem });
   const passwordHash = await hashPassword(password);
-  return db.transaction(async (tx) => {
-    const existing = await tx.select({ id: users.id }).from(users).where(eq(users.username, username.data));
-    if (existing.length > 0) {
-      return fail('username_taken', 'That user name is taken.', { username: 'That user name is taken.' });
-    }
-    const [user] = await tx
-      .insert(users)
-      .values({
-        username: username.data,
-        role: input.role,
-        passwordHash,
-        email: input.email || null,
-        displayName: input.displayName || null,
-        mustChangePassword: false,
-      })
-      .returning();
-    await recordAudit(tx, {
-      actor,
-      action: 'user.create',
-      targetType: 'user',
-      targetId: user!.id,
-      target: user!.username,
-      details: { after: { role: user!.role, email: user!.email } },
+  return db
+    .transaction(async (tx) => {
+      const existing = await tx.select({ id: users.id }).from(users).where(eq(users.username, username.data));
+      if (existing.length > 0) {
+        return fail('username_taken', 'That user name is taken.', { username: 'That user name is taken.' });
+      }
+      const [user] = await tx
+        .insert(users)
+        .values({
+          username: username.data,
+          role: input.role,
+          passwordHash,
+          email: input.email || null,
+          displayName: input.displayName || null,
+          mustChangePassword: false,
+        })
+        .returning();
+      await recordAudit(tx, {
+        actor,
+        action: 'user.create',
+        targetType: 'user',
+        targetId: user!.id,
+        target: user!.username,
+        details: { after: { role: user!.role, email: user!.email } },
+      });
+      return ok({ user: user!, ...(generatedPassword ? { generatedPassword } : {}) });
+    })
+    .catch((error: unknown) => {
+      // Two creations of one name at the same moment: the unique index decides.
+      if (isUniqueViolation(error)) {
+        return fail('username_taken', 'That user name is taken.', { username: 'That user name is taken.' });
+      }
+      throw error;
     });
-    return ok({ user: user!, ...(generatedPassword ? { generatedPassword } : {}) });
-  });
 }
 
 /** Refuses changes that would leave no enabled admin. */
@@ -248,6 +257,8 @@ export async function ensureFirstAdmin(
     { username, role: 'admin', ...(explicit ? { password: explicit.password } : {}) },
   );
   if (!result.ok) {
+    // Several instances starting together on one PostgreSQL: another one created it first.
+    if (result.error.code === 'username_taken' && (await countAdmins(db)) > 0) return { created: false };
     throw new Error(
       `Could not create the first admin: ${result.error.message} ${JSON.stringify(result.error.fields)}`,
     );
