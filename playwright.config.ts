@@ -36,7 +36,8 @@ export default defineConfig({
     url: `${E2E.baseUrl}/api/health`,
     reuseExistingServer: false,
     timeout: 120_000,
-    stdout: 'pipe',
+    // The server logs to E2E.logFile (see e2e/start-server.sh).
+    stdout: 'ignore',
     stderr: 'pipe',
     env: E2E.serverEnv,
   },

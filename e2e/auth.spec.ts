@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { E2E } from './env';
-import { createUserViaUi, signIn, signInAsAdmin, signInOk, uniqueName } from './helpers';
+import { createUserViaUi, rememberSecret, signIn, signInAsAdmin, signInOk, uniqueName } from './helpers';
 
 test.describe('sign-in', () => {
   test('the admin signs in, sees the portal with their address, and signs out', async ({ page }) => {
@@ -59,6 +59,7 @@ test.describe('sign-in', () => {
     await signInOk(page, name, first);
     await page.goto('/account');
     await page.getByLabel('Current password').first().fill(first);
+    rememberSecret('a brand new long passphrase');
     await page.getByLabel('New password').fill('a brand new long passphrase');
     await page.getByRole('button', { name: 'Change password' }).click();
     await expect(page.getByText('Password changed.')).toBeVisible();

@@ -25,6 +25,11 @@ export async function signInAsAdmin(page: Page) {
   await signInOk(page, E2E.admin.username, E2E.admin.password);
 }
 
+/** Records a secret the tests saw, so the last spec can check the server never logged it. */
+export function rememberSecret(secret: string) {
+  if (secret.length >= 8) fs.appendFileSync(E2E.secretsFile, `${secret}\n`);
+}
+
 let counter = 0;
 export function uniqueName(prefix: string) {
   counter += 1;
@@ -44,6 +49,7 @@ export async function createUserViaUi(
   await form.getByRole('button', { name: 'Add user' }).click();
   const password = (await page.getByTestId('generated-password').textContent())?.trim();
   expect(password).toBeTruthy();
+  rememberSecret(password!);
   return password!;
 }
 

@@ -1,5 +1,6 @@
 import { cookies, headers } from 'next/headers';
 import { getRequestConfig } from 'next-intl/server';
+import { getCurrentUser } from '@/lib/auth/guards';
 import { isLocale, LOCALE_COOKIE, localeFromAcceptLanguage } from './locales';
 import { loadMessages } from './messages';
 

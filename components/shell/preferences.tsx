@@ -2,7 +2,8 @@
 
 import { useRouter } from 'next/navigation';
 import { useLocale, useTranslations } from 'next-intl';
-import { useEffect, useState } from 'react';
+import { startTransition, useEffect, useState } from 'react';
+import { saveLocaleAction } from '@/app/(portal)/account/actions';
 import { isTheme, THEME_COOKIE, type Theme } from '@/components/theme';
 import { LOCALE_COOKIE, locales } from '@/i18n/locales';
 
@@ -37,7 +38,13 @@ export function Preferences() {
 
   function applyLocale(next: string) {
     document.cookie = `${LOCALE_COOKIE}=${next}; path=/; max-age=${YEAR}; samesite=lax`;
-    router.refresh();
+    // Signed in: remember the choice on the account too, for the person's other browsers.
+    const form = new FormData();
+    form.set('locale', next);
+    startTransition(async () => {
+      await saveLocaleAction(null, form).catch(() => null);
+      router.refresh();
+    });
   }
 
   const select =

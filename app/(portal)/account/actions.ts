@@ -1,7 +1,9 @@
 'use server';
 
+import { eq } from 'drizzle-orm';
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
+import { locales } from '@/i18n/locales';
 import { validatedAction } from '@/lib/auth/action';
 import {
   beginTotpEnrolment,
@@ -11,6 +13,7 @@ import {
   regenerateRecoveryCodes,
 } from '@/lib/auth/totp-enrolment';
 import { getDb } from '@/lib/db';
+import { users } from '@/lib/db/schema';
 
 export const changePasswordAction = validatedAction(
   z.object({
@@ -72,5 +75,15 @@ export const regenerateRecoveryCodesAction = validatedAction(
     if (!result.ok) return result;
     revalidatePath('/account');
     return { ok: true, data: result.value };
+  },
+);
+
+/** The interface language follows the person to every browser they sign in on. */
+export const saveLocaleAction = validatedAction(
+  z.object({ locale: z.enum(locales, { error: 'Unknown language.' }) }),
+  {},
+  async ({ locale }, { user }) => {
+    await (await getDb()).update(users).set({ locale }).where(eq(users.id, user.id));
+    return { ok: true, data: { locale } };
   },
 );
