@@ -8,7 +8,9 @@ export const dynamic = 'force-dynamic';
 /**
  * DynDNS2 update endpoint for devices (ddclient, inadyn, routers' DDNS clients, scripts):
  * `GET /nic/update?hostname=<device>&myip=<ip>` with HTTP Basic auth (user name + device token).
- * The answer is the protocol's text (see lib/ddns/update.ts), never a stack trace.
+ * The answer is the protocol's text (see lib/ddns/update.ts), never a stack trace. Next.js streams
+ * the body; the HTTP front sends `/nic/` answers with a Content-Length (lib/ddns/framing.ts),
+ * which simple clients such as ddclient 3.10 need.
  */
 async function update(request: Request): Promise<Response> {
   try {
