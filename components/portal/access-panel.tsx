@@ -157,6 +157,7 @@ function GrantRow({
   onChanged: (grants: GrantView[]) => void;
 }) {
   const t = useTranslations('portal');
+  const d = useTranslations('devices');
   const [extendState, extendAction, extending] = useActionState(extendAccessAction, null);
   const [endState, endAction, ending] = useActionState(endAccessAction, null);
   useEffect(() => {
@@ -176,7 +177,28 @@ function GrantRow({
         <p className="font-mono text-sm">{grant.address}</p>
         <p className="text-xs text-zinc-600 dark:text-zinc-400">
           {grant.routerName} › {grant.list} · {t(`source.${grant.source}`)}
+          {grant.kind === 'hostname' && ` · ${d('hostnameBadge')}`}
         </p>
+        {grant.kind === 'hostname' && grant.status === 'active' && (
+          // What the router resolved the name to, read back from it (not our own DNS lookup).
+          <p className="mt-1 text-xs" data-testid="resolved-addresses">
+            {grant.resolved == null
+              ? d('resolvedUnknown')
+              : grant.resolved.length === 0
+                ? d('resolvesToNothing')
+                : d.rich('resolvesTo', {
+                    list: () =>
+                      (grant.resolved ?? []).map((a, i) => (
+                        <span key={a}>
+                          {i > 0 ? ', ' : ''}
+                          <span className="font-mono" data-testid="resolved-address">
+                            {a}
+                          </span>
+                        </span>
+                      )),
+                  })}
+          </p>
+        )}
         {grant.lastError && grant.status !== 'active' && (
           <p className="mt-1 text-xs text-amber-800 dark:text-amber-300">
             {t('retrying', { error: grant.lastError })}
