@@ -106,7 +106,7 @@ export function routerOsScript(input: ClientConfigInput): string {
   const url = `${base.origin}/nic/update?hostname=${input.hostname}`;
   return [
     `# RouterOS v7 — Knockgate device ${input.hostname}`,
-    '/system script add name=knockgate-ddns policy=read,write,test source={',
+    '/system script add name=knockgate-ddns policy=read,write,policy,test source={',
     `  :local result [/tool fetch url="${url}" user="${input.username}" password="${input.token}" ${base.secure ? 'check-certificate=yes ' : ''}output=user as-value]`,
     '  :local answer ($result->"data")',
     '  :if ([:pick $answer 0 4] = "good" || [:pick $answer 0 5] = "nochg") do={',
