@@ -77,9 +77,12 @@ export async function ActivityChart({ activity }: { activity: Activity }) {
             stroke="currentColor"
             opacity={0.1}
           />
-          <text x={tick.x + 2} y={H - 6} fontSize={10} fill="currentColor">
-            {day(tick.at)}
-          </text>
+          {/* A day starting too close to the right edge has no room for its label. */}
+          {tick.x < W - PAD.right - 40 && (
+            <text x={tick.x + 2} y={H - 6} fontSize={10} fill="currentColor">
+              {day(tick.at)}
+            </text>
+          )}
         </g>
       ))}
     </>

@@ -181,8 +181,10 @@ function QueueCard({
             {t('from', { address: item.clientAddress ?? '—' })}
           </span>
           <span className="ml-auto text-xs text-zinc-500">
-            {t('asked', { when: format.relativeTime(new Date(item.createdAt), now) })} ·{' '}
-            {t('expires', { when: format.relativeTime(new Date(item.expiresAt), now) })}
+            {t('asked', {
+              when: format.relativeTime(new Date(item.createdAt), Math.max(now, Date.parse(item.createdAt))),
+            })}{' '}
+            · {t('expires', { when: format.relativeTime(new Date(item.expiresAt), now) })}
           </span>
         </div>
         <p className="text-sm">

@@ -74,6 +74,7 @@ export function RequestsPanel({
         const next = (await res.json()) as { requests: MyRequestView[]; serverTime: string };
         skew.current = Date.parse(next.serverTime) - Date.now();
         setRequests(next.requests);
+        setNow(Date.now() + skew.current);
       } catch {
         // Offline for a moment: the next poll tries again.
       }
@@ -159,10 +160,12 @@ function RequestForm({
         name="address"
         defaultValue={form.ownAddress ?? ''}
         readOnly={fixed}
+        className={
+          fixed ? 'bg-zinc-50 font-mono text-zinc-600 dark:bg-zinc-800 dark:text-zinc-300' : 'font-mono'
+        }
         placeholder={form.ownAddress ? undefined : t('addressUnknown')}
         autoComplete="off"
         spellCheck={false}
-        className="font-mono"
         error={fields.address}
         hint={
           <>
@@ -264,7 +267,7 @@ function RequestRow({
         <span className="text-sm text-zinc-600 dark:text-zinc-400">{where}</span>
         <span className="text-sm">{t('asked', { duration: span(r.requestedSeconds) })}</span>
         <span className="text-xs text-zinc-500">
-          {t('askedAt')} {format.relativeTime(new Date(r.createdAt), now)}
+          {t('askedAt')} {format.relativeTime(new Date(r.createdAt), Math.max(now, Date.parse(r.createdAt)))}
         </span>
       </div>
       <p className="text-sm text-zinc-700 dark:text-zinc-300">
