@@ -157,10 +157,10 @@ export async function ActivityChart({ activity }: { activity: Activity }) {
                   data-testid="activity-router"
                   data-router={r.name}
                 >
-                  <span
-                    className="inline-block size-3 rounded-sm"
-                    style={{ background: PALETTE[j % PALETTE.length] }}
-                  />
+                  {/* An SVG swatch, not a style attribute: the content security policy allows no inline styles. */}
+                  <svg width="12" height="12" aria-hidden="true">
+                    <rect width="12" height="12" rx="2" fill={PALETTE[j % PALETTE.length]} />
+                  </svg>
                   {r.name}{' '}
                   <span className="text-zinc-600 dark:text-zinc-400">({t('now', { count: r.current })})</span>
                 </li>
