@@ -129,7 +129,60 @@ export function PolicyForm({
           />
           {t('knockOnSignIn')}
         </label>
+        <label className="flex items-center gap-2">
+          <input
+            type="checkbox"
+            name="requestOtherAddresses"
+            defaultChecked={policy?.requestOtherAddresses ?? false}
+            className="size-4"
+          />
+          {t('requestOtherAddresses')}
+        </label>
+        <label className="flex items-center gap-2">
+          <input
+            type="checkbox"
+            name="allowHostnames"
+            defaultChecked={policy?.allowHostnames ?? false}
+            className="size-4"
+          />
+          {t('allowHostnames')}
+        </label>
+        <label className="flex items-center gap-2">
+          <input
+            type="checkbox"
+            name="allowDevices"
+            defaultChecked={policy?.allowDevices ?? false}
+            className="size-4"
+          />
+          {t('allowDevices')}
+        </label>
       </div>
+      <TextField
+        label={t('hostnameSuffixes')}
+        name="hostnameSuffixes"
+        id={id('hostnameSuffixes')}
+        defaultValue={policy?.hostnameSuffixes ?? ''}
+        hint={t('hostnameSuffixesHint')}
+        error={fields.hostnameSuffixes}
+      />
+      <TextField
+        label={t('requestTtl')}
+        name="requestTtl"
+        id={id('requestTtl')}
+        defaultValue={policy?.requestTtl ?? '1h'}
+        hint={t('requestTtlHint')}
+        error={fields.requestTtl}
+      />
+      <SelectField
+        label={t('approvalsRequired')}
+        name="approvalsRequired"
+        id={id('approvalsRequired')}
+        defaultValue={String(policy?.approvalsRequired ?? 1)}
+        error={fields.approvalsRequired}
+      >
+        <option value="1">{t('oneApproval')}</option>
+        <option value="2">{t('twoApprovals')}</option>
+      </SelectField>
       <div className="flex flex-wrap items-center gap-3 sm:col-span-2">
         <Button type="submit" disabled={pending}>
           {policy ? t('save') : t('create')}

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { frameWithContentLength } from '../ddns/framing';
 import type { Env } from '../env';
 import { CLIENT_ADDRESS_HEADER, REQUEST_PATH_HEADER, SERVER_TOKEN_HEADER } from '../net/client-address';
 import {
@@ -109,6 +110,8 @@ export function createRequestFront(options: {
       return;
     }
 
+    // DynDNS2 clients (ddclient 3.10) cannot read chunked bodies: answer with a Content-Length.
+    if (path.startsWith('/nic/')) frameWithContentLength(res);
     requestContext.run(context, () => {
       handle(req, res).catch((error: unknown) => {
         log().error({ err: error instanceof Error ? error.message : String(error) }, 'request failed');
