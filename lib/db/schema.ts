@@ -273,8 +273,9 @@ export const grants = pgTable(
     index('grants_request_idx').on(t.requestId),
     index('grants_device_idx').on(t.deviceId),
     // One user, one address, one list, one router: at most one live grant (extend, never stack).
+    // The family is part of the key: a host name may be open on the IPv4 and the IPv6 list alike.
     uniqueIndex('grants_one_live_key')
-      .on(t.userId, t.routerId, t.list, t.address)
+      .on(t.userId, t.routerId, t.family, t.list, t.address)
       .where(sql`${t.status} in ('pending', 'active', 'revoke_pending')`),
   ],
 );

@@ -9,6 +9,7 @@ import type { Actor } from '../audit/actor';
 import { recordAudit } from '../audit/record';
 import { hashToken, randomToken } from '../crypto/tokens';
 import type { Db, Queryable } from '../db/client';
+import { isUniqueViolation } from '../db/errors';
 import { type Device, devices, grants, LIVE_GRANT_STATUSES, routers, type User, users } from '../db/schema';
 import { type GrantContext, type GrantOutcome, revokeGrant } from '../grants/service';
 import { parseHostname } from '../net/hostname';
@@ -39,11 +40,6 @@ export type DeviceView = {
 
 /** The token in the clear exists only in this answer (shown once) and in the client's config. */
 export type IssuedToken = { device: DeviceView; token: string };
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; cause?: { code?: string } };
-  return e?.code === '23505' || e?.cause?.code === '23505';
-}
 
 function deviceAudit(actor: Actor, action: string, d: Device, extra: Record<string, unknown> = {}) {
   return {

@@ -230,17 +230,16 @@ describe('host-name grants are refused', () => {
     expect(r2).toMatchObject({ ok: false, error: { code: 'request_required' } });
   });
 
-  it('the same name for the other family on an equally named list is refused, not merged', async () => {
+  it('the same name may be open on the IPv4 and the IPv6 list at once (separate grants)', async () => {
     const user = await userWithPolicy();
-    await openName(user, 'home.dyn.example.net', 'ip');
+    await openName(user, 'both.dyn.example.net', 'ip');
     const result = await openHostnameAccess(fx.ctx, user, actorFor(user), {
-      hostname: 'home.dyn.example.net',
+      hostname: 'both.dyn.example.net',
       family: 'ipv6',
     });
     expect(result.ok).toBe(true);
-    if (result.ok)
-      expect(result.value.targets[0]).toMatchObject({ ok: false, error: { code: 'family_conflict' } });
+    if (result.ok) expect(result.value.targets[0]).toMatchObject({ ok: true, outcome: { confirmed: true } });
     const mine = await db.db.select().from(grants).where(eq(grants.userId, user.id));
-    expect(mine.map((g) => g.family)).toEqual(['ip']);
+    expect(mine.map((g) => g.family).sort()).toEqual(['ip', 'ipv6']);
   });
 });

@@ -4,9 +4,8 @@
  * dynamic entries, so access follows the name's address without Knockgate being told. The entry
  * carries the tag and a timeout like any grant; extend and end work as for addresses.
  */
-import { and, eq, inArray, ne } from 'drizzle-orm';
 import type { Actor } from '../audit/actor';
-import { grants, LIVE_GRANT_STATUSES, type User } from '../db/schema';
+import type { User } from '../db/schema';
 import { parseHostname } from '../net/hostname';
 import { clampDuration, effectivePolicy, listFor } from '../policies/service';
 import { fail, ok, type Result } from '../result';
@@ -50,32 +49,6 @@ export async function openHostnameAccess(
     effective.targets.map(async (target): Promise<TargetOutcome> => {
       const list = listFor(target, input.family);
       const base = { routerId: target.router.id, routerName: target.router.name, list };
-      // One live grant per user, router, list and name: the same name on an equally named list of
-      // the other family would be taken for this one (and extended), so it is refused instead.
-      const [other] = await ctx.db
-        .select({ id: grants.id })
-        .from(grants)
-        .where(
-          and(
-            eq(grants.userId, user.id),
-            eq(grants.routerId, target.router.id),
-            eq(grants.list, list),
-            eq(grants.address, hostname),
-            ne(grants.family, input.family),
-            inArray(grants.status, [...LIVE_GRANT_STATUSES]),
-          ),
-        )
-        .limit(1);
-      if (other) {
-        return {
-          ...base,
-          ok: false,
-          error: {
-            code: 'family_conflict',
-            message: `${hostname} is already open on list ${list} for the other address family; end that grant first.`,
-          },
-        };
-      }
       try {
         const outcome = await openGrant(ctx, actor, {
           userId: user.id,

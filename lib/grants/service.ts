@@ -196,7 +196,7 @@ export function grantAudit(actor: Actor, action: string, g: Grant, extra: Record
 
 export async function findLiveGrant(
   db: Queryable,
-  input: Pick<OpenInput, 'userId' | 'routerId' | 'list' | 'address'>,
+  input: Pick<OpenInput, 'userId' | 'routerId' | 'family' | 'list' | 'address'>,
 ): Promise<Grant | undefined> {
   if (!input.userId) return undefined;
   return (
@@ -207,6 +207,7 @@ export async function findLiveGrant(
         and(
           eq(grants.userId, input.userId),
           eq(grants.routerId, input.routerId),
+          eq(grants.family, input.family),
           eq(grants.list, input.list),
           eq(grants.address, input.address),
           inArray(grants.status, [...LIVE_GRANT_STATUSES]),
