@@ -48,13 +48,14 @@ export const routerFormSchema = z.object({
   name: z.string().trim().min(1, 'Enter a name.').max(64, 'Use at most 64 characters.'),
   host: hostSchema,
   port: z
-    .union([z.literal(''), z.coerce.number({ error: 'Enter a port number.' })])
+    .string()
+    .trim()
     .optional()
     .refine(
-      (v) => v === undefined || v === '' || (Number.isInteger(v) && v >= 1 && v <= 65535),
+      (v) => v === undefined || v === '' || (/^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535),
       'Use a port from 1 to 65535.',
     )
-    .transform((v) => (v === '' || v === undefined ? undefined : v)),
+    .transform((v) => (v === undefined || v === '' ? undefined : Number(v))),
   tls: checkbox,
   fingerprint: fingerprintSchema.optional().transform((v) => v || null),
   username: z.string().trim().min(1, 'Enter the API user name.').max(64, 'Use at most 64 characters.'),
