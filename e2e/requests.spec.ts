@@ -3,7 +3,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type APIRequestContext, type Browser, expect, type Page, test } from '@playwright/test';
 import { E2E } from './env';
-import { apiSession, callAction, createUserViaUi, signInAsAdmin, signInOk, uniqueName } from './helpers';
+import {
+  apiSession,
+  callAction,
+  createUserViaUi,
+  rememberSecret,
+  signInAsAdmin,
+  signInOk,
+  uniqueName,
+} from './helpers';
 import { type SimProcess, startSimProcess } from './sim';
 
 /**
@@ -374,6 +382,7 @@ test('acceptance 7: the webhook set in the admin UI signs with the secret shown 
     await hook.getByRole('button', { name: 'Save webhook' }).click();
     const secret = (await admin.getByTestId('webhook-secret').textContent())!.trim();
     expect(secret.length).toBeGreaterThanOrEqual(40);
+    rememberSecret(secret);
     await hook.getByRole('button', { name: 'Send a test message' }).click();
     await expect(admin.getByTestId('webhook-test-result')).toHaveText('The endpoint answered HTTP 204.');
 
