@@ -27,7 +27,7 @@ async function addRouterAndPolicy(page: Page) {
 
   await page.goto('/admin/policies');
   const policy = page.locator('form').filter({ has: page.getByRole('button', { name: 'Create policy' }) });
-  await policy.getByLabel('Name').fill(`users on ${routerName}`);
+  await policy.getByLabel('Name', { exact: true }).fill(`users on ${routerName}`);
   await policy.getByLabel('Applies to').selectOption('role:user');
   await policy.getByLabel('Default duration').fill('8h');
   await policy.getByLabel('Maximum duration').fill('1d');
@@ -100,6 +100,37 @@ test('sign in → the router lists the caller with the tag and the policy time; 
   expect((await sim.entries()).filter((e) => e.address === '127.0.0.1')).toEqual([]);
   await context.close();
   await admin.close();
+});
+
+test('the metrics endpoint shows the counters moving after a knock', async ({ browser }) => {
+  const scrape = async () => {
+    const res = await fetch(`${E2E.baseUrl}/api/metrics`);
+    expect(res.status).toBe(200);
+    return res.text();
+  };
+  const sum = (text: string, metric: string) =>
+    text
+      .split('\n')
+      .filter((l) => l.startsWith(`${metric}{`) || l.startsWith(`${metric} `))
+      .reduce((acc, l) => acc + Number(l.split(' ').at(-1)), 0);
+  const before = await scrape();
+  const admin = await browser.newPage();
+  await signInAsAdmin(admin);
+  const name = uniqueName('metrics');
+  const password = await createUserViaUi(admin, name);
+  await admin.close();
+  const api = await apiSession(name, password);
+  const { grants } = await (await api.get('/api/me/grants')).json();
+  expect(grants).toHaveLength(1);
+  const after = await scrape();
+  expect(sum(after, 'knockgate_grants_opened_total')).toBe(sum(before, 'knockgate_grants_opened_total') + 1);
+  expect(sum(after, 'knockgate_router_command_duration_seconds_count')).toBeGreaterThan(
+    sum(before, 'knockgate_router_command_duration_seconds_count'),
+  );
+  expect(after).toMatch(/knockgate_grants_active\{[^}]*status="active"[^}]*\} [1-9]/);
+  expect(after).toContain(`name="${routerName}"`);
+  await callAction(api, '/', 'app/(portal)/actions.ts#endAccessAction', { grantId: grants[0].id });
+  await api.dispose();
 });
 
 test('over IPv6 ([::1]) the address goes to the IPv6 list', async ({ browser }) => {

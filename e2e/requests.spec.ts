@@ -38,7 +38,7 @@ const tagOf = (comment: string | undefined) => /^knockgate:([0-9a-f-]{36})$/.exe
 async function requestOnlyPolicy(page: Page, username: string) {
   await page.goto('/admin/policies');
   const policy = page.locator('form').filter({ has: page.getByRole('button', { name: 'Create policy' }) });
-  await policy.getByLabel('Name').fill(`requests for ${username}`);
+  await policy.getByLabel('Name', { exact: true }).fill(`requests for ${username}`);
   await policy.getByLabel('Applies to').selectOption({ label: username });
   await policy.getByLabel('Default duration').fill('1h');
   await policy.getByLabel('Maximum duration').fill('4h');

@@ -57,7 +57,7 @@ test('a grant opened through instance A is revoked through instance B', async ({
   await expect(page.getByText('Router shared-router saved.')).toBeVisible();
   await page.goto('/admin/policies');
   const policy = page.locator('form').filter({ has: page.getByRole('button', { name: 'Create policy' }) });
-  await policy.getByLabel('Name').fill('users');
+  await policy.getByLabel('Name', { exact: true }).fill('users');
   await policy.getByLabel('Applies to').selectOption('role:user');
   await policy.getByRole('checkbox', { name: 'shared-router' }).check();
   await policy.getByRole('button', { name: 'Create policy' }).click();

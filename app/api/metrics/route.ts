@@ -1,12 +1,10 @@
-import { timingSafeEqual } from 'node:crypto';
 import { count, inArray } from 'drizzle-orm';
 import { headers } from 'next/headers';
 import { Gauge } from 'prom-client';
 import { getDb } from '@/lib/db';
 import { grants, LIVE_GRANT_STATUSES, routers } from '@/lib/db/schema';
-import { getEnv } from '@/lib/env';
-import { clientAddressFrom } from '@/lib/net/client-address';
 import { metrics } from '@/lib/observability/metrics';
+import { mayScrape } from '@/lib/observability/scrape-auth';
 
 export const dynamic = 'force-dynamic';
 
@@ -15,19 +13,14 @@ export const dynamic = 'force-dynamic';
  * without, it answers only clients on this machine (loopback).
  */
 export async function GET() {
-  const h = await headers();
-  const token = getEnv().METRICS_TOKEN;
-  if (token) {
-    const given = Buffer.from(h.get('authorization') ?? '');
-    const expected = Buffer.from(`Bearer ${token}`);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      return new Response('Unauthorized\n', { status: 401, headers: { 'www-authenticate': 'Bearer' } });
-    }
-  } else {
-    const client = clientAddressFrom(h);
-    if (!client || !(client.address === '127.0.0.1' || client.address === '::1')) {
-      return new Response('Metrics are served to loopback only (or set METRICS_TOKEN).\n', { status: 403 });
-    }
+  if (!mayScrape(await headers())) {
+    return new Response(
+      'Unauthorized: send the METRICS_TOKEN as a bearer token, or scrape from this machine.\n',
+      {
+        status: 401,
+        headers: { 'www-authenticate': 'Bearer' },
+      },
+    );
   }
   const m = metrics();
   try {
