@@ -86,6 +86,27 @@ describe('openGrant', () => {
     expect(entries[0]!.timeoutSeconds).toBeGreaterThan(7200 - 5);
   });
 
+  it('an approved request that extends a live grant links itself to it', async () => {
+    const user = await makeUser(db.db);
+    const address = nextAddress();
+    const first = await open(user.id, address, 600);
+    const requestId = '00000000-0000-4000-8000-0000000000aa';
+    const second = await openGrant(fx.ctx, fixtureActor, {
+      userId: user.id,
+      routerId: fx.router.id,
+      family: 'ip',
+      list: 'knockgate',
+      address,
+      source: 'request',
+      durationSeconds: 3600,
+      requestId,
+    });
+    expect(second.grant.id).toBe(first.grant.id);
+    expect(second.extended).toBe(true);
+    const [row] = await db.db.select().from(grants).where(eq(grants.id, first.grant.id));
+    expect(row!.requestId).toBe(requestId);
+  });
+
   it('an unmanaged entry for the same address is never changed; the grant is active (covered)', async () => {
     const user = await makeUser(db.db);
     const address = nextAddress();

@@ -224,7 +224,19 @@ export async function findLiveGrant(
 export async function openGrant(ctx: GrantContext, actor: Actor, input: OpenInput): Promise<GrantOutcome> {
   const now = nowOf(ctx);
   const existing = await findLiveGrant(ctx.db, input);
-  if (existing) return extendGrant(ctx, actor, existing.id, input.durationSeconds);
+  if (existing) {
+    // An approved request or a device may extend a grant opened otherwise: link it, once.
+    if ((input.requestId && !existing.requestId) || (input.deviceId && !existing.deviceId)) {
+      await ctx.db
+        .update(grants)
+        .set({
+          ...(input.requestId && !existing.requestId ? { requestId: input.requestId } : {}),
+          ...(input.deviceId && !existing.deviceId ? { deviceId: input.deviceId } : {}),
+        })
+        .where(eq(grants.id, existing.id));
+    }
+    return extendGrant(ctx, actor, existing.id, input.durationSeconds);
+  }
 
   const id = randomUUID();
   const key: EntryKey = { family: input.family, list: input.list, address: input.address };
