@@ -4,12 +4,17 @@ import { getCurrentUser } from '@/lib/auth/guards';
 import { isLocale, LOCALE_COOKIE, localeFromAcceptLanguage } from './locales';
 import { loadMessages } from './messages';
 
-/** The locale comes from the user's choice (cookie) or else the browser's Accept-Language. */
+/**
+ * The locale: this browser's choice (cookie), else the signed-in person's saved choice, else the
+ * browser's Accept-Language.
+ */
 export default getRequestConfig(async () => {
   const chosen = (await cookies()).get(LOCALE_COOKIE)?.value;
-  const locale = isLocale(chosen)
-    ? chosen
-    : localeFromAcceptLanguage((await headers()).get('accept-language'));
+  let locale = isLocale(chosen) ? chosen : undefined;
+  if (!locale) {
+    const saved = (await getCurrentUser())?.user.locale;
+    locale = isLocale(saved) ? saved : localeFromAcceptLanguage((await headers()).get('accept-language'));
+  }
   return {
     locale,
     messages: loadMessages(locale),
