@@ -86,6 +86,32 @@ test('sign in → the router lists the caller with the tag and the policy time; 
   await expect(row).toHaveAttribute('data-grant-id', entries[0]!.comment!.slice('knockgate:'.length));
   const first = await row.getByTestId('countdown').textContent();
   expect(first).toMatch(/^(7h 59m|8h 0m)$/);
+  // The portal says what the router holds, read back: here, the entry and its time left.
+  await expect(row.getByTestId('on-router')).toHaveAttribute('data-present', 'true');
+  await expect(row.getByTestId('on-router')).toContainText(
+    /The router lists this address \((7h 59m|8h 0m) left/,
+  );
+
+  // Someone removes the entry on the router: the portal says so, and the reconciler puts it back.
+  await sim.client.remove('/ip/firewall/address-list', entries[0]!.id);
+  await page.reload();
+  await expect(page.getByTestId('grant-row').getByTestId('on-router')).toHaveAttribute(
+    'data-present',
+    'false',
+  );
+  await expect
+    .poll(
+      async () => (await sim.entries()).filter((e) => e.address === '127.0.0.1' && tagged(e.comment)).length,
+      {
+        timeout: 15_000,
+      },
+    )
+    .toBe(1);
+  await page.reload();
+  await expect(page.getByTestId('grant-row').getByTestId('on-router')).toHaveAttribute(
+    'data-present',
+    'true',
+  );
 
   // The admin's live view shows what the router holds, attributed to the user.
   await admin.goto('/admin/grants');

@@ -13,7 +13,10 @@ export default async function PortalHome() {
   if (user.mustChangePassword) redirect('/account');
   const t = await getTranslations('portal');
   const db = await getDb();
-  const [grants, policy] = await Promise.all([userGrantViews(db, user.id), effectivePolicy(db, user)]);
+  const [grants, policy] = await Promise.all([
+    userGrantViews(db, user.id, { routerPresence: true }),
+    effectivePolicy(db, user),
+  ]);
   const canOpen = Boolean(policy?.policy.directAccess && policy.targets.length > 0);
   return (
     <>

@@ -204,6 +204,25 @@ function GrantRow({
             {t('retrying', { error: grant.lastError })}
           </p>
         )}
+        {grant.status === 'active' && grant.onRouter !== undefined && (
+          <p
+            className={
+              grant.onRouter?.present === false
+                ? 'mt-1 text-xs text-amber-800 dark:text-amber-300'
+                : 'mt-1 text-xs text-zinc-600 dark:text-zinc-400'
+            }
+            data-testid="on-router"
+            data-present={grant.onRouter === null ? 'unknown' : String(grant.onRouter.present)}
+          >
+            {grant.onRouter === null
+              ? t('routerUnknown')
+              : grant.onRouter.present
+                ? grant.onRouter.timeoutSeconds === null
+                  ? t('onRouterPermanent')
+                  : t('onRouter', { left: duration(grant.onRouter.timeoutSeconds) })
+                : t('notOnRouter')}
+          </p>
+        )}
       </div>
       <Badge tone={statusTone[grant.status]}>{t(`status.${grant.status}`)}</Badge>
       <p className="w-28 text-right font-mono text-sm tabular-nums">

@@ -1,6 +1,8 @@
 import { and, desc, eq, inArray, or } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
 import { type Grant, grants, LIVE_GRANT_STATUSES, routers, users } from '../db/schema';
+import { addressListPath, parseAddressListRow, routerQuery } from '../routeros';
+import { routerAddress, storedAddress } from './entry';
 import { readResolvedAddresses, resolvedKey } from './resolved';
 import type { GrantContext } from './service';
 
@@ -25,6 +27,11 @@ export type GrantView = {
    * router; null when it could not be read (or for address grants).
    */
   resolved?: string[] | null;
+  /**
+   * What the router holds for this grant's address on its list, read back: present or not, and
+   * the entry's time left. null when the router could not be read in time.
+   */
+  onRouter?: { present: boolean; timeoutSeconds: number | null } | null;
 };
 
 const columns = {
@@ -61,7 +68,7 @@ function toView(row: { grant: Grant; routerName: string; username: string | null
 export async function userGrantViews(
   db: Queryable,
   userId: string,
-  options: { ctx?: GrantContext; routerTimeoutMs?: number } = {},
+  options: { ctx?: GrantContext; routerTimeoutMs?: number; routerPresence?: boolean } = {},
 ): Promise<GrantView[]> {
   const since = new Date(Date.now() - 3600_000);
   const rows = await db
@@ -88,8 +95,69 @@ export async function userGrantViews(
     )
     .map(toView);
   const named = views.filter((v) => v.kind === 'hostname' && v.status === 'active');
-  if (named.length > 0) await addResolvedAddresses(named, options);
+  const live = views.filter((v) => LIVE_GRANT_STATUSES.includes(v.status as never));
+  await Promise.all([
+    named.length > 0 ? addResolvedAddresses(named, options) : undefined,
+    options.routerPresence && live.length > 0 ? addRouterPresence(live, options) : undefined,
+  ]);
   return views;
+}
+
+/**
+ * Fills `onRouter` from the routers themselves (one filtered read per router and family, in
+ * parallel, bounded by a short deadline), so the portal shows what the router actually holds.
+ */
+export async function addRouterPresence(
+  views: GrantView[],
+  options: { ctx?: GrantContext; routerTimeoutMs?: number } = {},
+): Promise<void> {
+  const timeoutMs = options.routerTimeoutMs ?? 3_000;
+  const ctx = options.ctx ?? (await (await import('./context')).getGrantContext());
+  const groups = new Map<string, GrantView[]>();
+  for (const v of views) {
+    const k = `${v.routerId}|${v.family}`;
+    groups.set(k, [...(groups.get(k) ?? []), v]);
+  }
+  await Promise.all(
+    [...groups.values()].map(async (group) => {
+      const { routerId, family } = group[0]!;
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const client = await ctx.clientFor(routerId);
+        const read = client.print(addressListPath(family), {
+          query: routerQuery.or(...group.map((v) => routerQuery.eq('address', routerAddress(v)))),
+          proplist: ['.id', 'list', 'address', 'timeout'],
+          timeoutMs,
+        });
+        const rows = await Promise.race([
+          read,
+          new Promise<null>((resolve) => {
+            timer = setTimeout(() => resolve(null), timeoutMs);
+          }),
+        ]);
+        read.catch(() => {});
+        for (const v of group) {
+          if (!rows) {
+            v.onRouter = null;
+            continue;
+          }
+          const mine = rows
+            .map(parseAddressListRow)
+            .filter((e) => e.list === v.list && storedAddress(family, e.address) === v.address);
+          const timeouts = mine.map((e) => e.timeoutSeconds);
+          v.onRouter = {
+            present: mine.length > 0,
+            timeoutSeconds:
+              timeouts.includes(null) || timeouts.length === 0 ? null : Math.max(...(timeouts as number[])),
+          };
+        }
+      } catch {
+        for (const v of group) v.onRouter = null;
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
 }
 
 /**

@@ -8,7 +8,7 @@ export const dynamic = 'force-dynamic';
 export async function GET() {
   const auth = await authorizeRoute();
   if (!auth.ok) return auth.response;
-  const grants = await userGrantViews(await getDb(), auth.current.user.id);
+  const grants = await userGrantViews(await getDb(), auth.current.user.id, { routerPresence: true });
   return Response.json(
     { address: auth.current.clientAddress?.address ?? null, grants, serverTime: new Date().toISOString() },
     { headers: { 'cache-control': 'no-store' } },
