@@ -39,6 +39,8 @@ const { values } = parseArgs({
     samples: { type: 'string', default: '300' },
     'latency-ms': { type: 'string', default: '0' },
     'skip-http': { type: 'boolean', default: false },
+    /** Talk API-SSL (TLS, pinned certificate) to the router instead of the plain API. */
+    tls: { type: 'boolean', default: false },
     'http-only': { type: 'boolean', default: false },
     /** Run (d) on PostgreSQL (a fresh database is created on this server) instead of PGlite. */
     'database-url': { type: 'string' },
@@ -63,7 +65,13 @@ const nextIp = () => {
   return `10.${(ip >> 16) & 255}.${(ip >> 8) & 255}.${ip & 255}`;
 };
 
-function startSim(): Promise<{ proc: ChildProcess; apiPort: number; adminPort: number }> {
+function startSim(): Promise<{
+  proc: ChildProcess;
+  apiPort: number;
+  adminPort: number;
+  apiSslPort: number | null;
+  fingerprint256: string | null;
+}> {
   return new Promise((resolve, reject) => {
     const proc: ChildProcess = spawn(
       process.execPath,
@@ -74,7 +82,7 @@ function startSim(): Promise<{ proc: ChildProcess; apiPort: number; adminPort: n
         '--api-port',
         '0',
         '--api-ssl-port',
-        'off',
+        values.tls ? '0' : 'off',
         '--admin-port',
         '0',
         '--dns-refresh-ms',
@@ -87,7 +95,17 @@ function startSim(): Promise<{ proc: ChildProcess; apiPort: number; adminPort: n
     proc.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       const line = out.split('\n').find((l) => l.includes('"listening"'));
-      if (line) resolve({ proc, ...(JSON.parse(line) as { apiPort: number; adminPort: number }) });
+      if (line) {
+        resolve({
+          proc,
+          ...(JSON.parse(line) as {
+            apiPort: number;
+            adminPort: number;
+            apiSslPort: number | null;
+            fingerprint256: string | null;
+          }),
+        });
+      }
     });
     proc.on('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
   });
@@ -113,14 +131,16 @@ async function main() {
   }
   const admin = (req: Record<string, unknown>) => adminRequest(sim.adminPort, req as never);
   if (LATENCY > 0) await admin({ op: 'faults', set: { latencyMs: LATENCY } });
+  const TLS = values.tls === true;
+  const fingerprint = TLS ? (sim.fingerprint256 ?? '').replace(/:/g, '').toLowerCase() : undefined;
   const simConfig = {
     host: '127.0.0.1',
-    port: sim.apiPort,
-    tls: false,
+    port: TLS ? sim.apiSslPort! : sim.apiPort,
+    tls: TLS,
     username: 'admin',
     password: '',
-  } as const;
-  const results: Record<string, string> = {};
+    ...(fingerprint ? { fingerprint } : {}),
+  };
 
   // ---- (a) bare add on an open connection
   const bare: RouterClient = createRouterClient({ id: 'bench-bare', ...simConfig, timeoutMs: 10_000 });
@@ -150,7 +170,7 @@ async function main() {
     {
       name: 'bench',
       ...simConfig,
-      fingerprint: null,
+      fingerprint: fingerprint ?? null,
       ipv4List: 'bench-b',
       ipv6List: 'bench-b',
       enabled: true,
@@ -217,7 +237,7 @@ async function main() {
     {
       name: 'bench-f',
       ...simConfig,
-      fingerprint: null,
+      fingerprint: fingerprint ?? null,
       ipv4List: 'bench-f',
       ipv6List: 'bench-f',
       enabled: true,
@@ -259,9 +279,9 @@ async function main() {
 
   const date = new Date().toISOString().slice(0, 10);
   const lines = [
-    `### Web knock — ${date}, \`npx tsx bench/knock.ts --samples ${SAMPLES}${LATENCY ? ` --latency-ms ${LATENCY}` : ''}\``,
+    `### Web knock — ${date}, \`npx tsx bench/knock.ts --samples ${SAMPLES}${LATENCY ? ` --latency-ms ${LATENCY}` : ''}${TLS ? ' --tls' : ''}\``,
     '',
-    `Simulator in its own process on loopback${LATENCY ? `, ${LATENCY} ms added to every router reply` : ''}; PGlite (embedded) database.`,
+    `Simulator in its own process on loopback${TLS ? ', API-SSL with a pinned certificate' : ''}${LATENCY ? `, ${LATENCY} ms added to every router reply` : ''}; PGlite (embedded) database.`,
     '',
     '| measure | n | p50 ms | p99 ms | mean ms |',
     '|---|---|---|---|---|',
