@@ -14,7 +14,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,6 +24,7 @@ import { auditFilterSchema } from '@/lib/audit/query';
 import { hashPassword } from '@/lib/auth/password';
 import { type Db, openDatabase } from '@/lib/db/client';
 import { auditEvents, users } from '@/lib/db/schema';
+import { freePort, signInOverHttp, waitForHealth } from '@/tests/http';
 
 const { values } = parseArgs({
   options: {
@@ -180,17 +180,6 @@ async function inProcess(): Promise<string[]> {
   return lines;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 function rssOf(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -227,24 +216,8 @@ async function overHttp(): Promise<string[]> {
   process.once('exit', () => server.kill('SIGKILL'));
   const base = `http://127.0.0.1:${port}`;
   try {
-    for (let i = 0; i < 240; i++) {
-      try {
-        if ((await fetch(`${base}/api/health`)).ok) break;
-      } catch {}
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    const csrfRes = await fetch(`${base}/api/auth/csrf`);
-    const jar = (csrfRes.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
-    const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
-    const res = await fetch(`${base}/api/auth/callback/credentials`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar },
-      body: new URLSearchParams({ username: 'bench-admin', password, csrfToken, json: 'true' }),
-    });
-    const session = (res.headers.getSetCookie?.() ?? []).find((c) => c.startsWith('knockgate.session='));
-    if (!session) throw new Error('sign-in failed');
-    const cookie = session.split(';')[0]!;
+    await waitForHealth(base);
+    const cookie = await signInOverHttp(base, 'bench-admin', password);
     // Warm up the route (first compile of the handler, first queries).
     await (
       await fetch(`${base}/api/admin/audit/export?format=csv&action=none.such`, { headers: { cookie } })

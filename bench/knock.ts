@@ -13,10 +13,9 @@
  * `--latency-ms` delays every router reply (a router across a network instead of loopback).
  * Needs a build for (d): `npx next build` first.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,6 +32,8 @@ import { savePolicy } from '@/lib/policies/service';
 import { closeAllRouterClients, createRouterClient, type RouterClient } from '@/lib/routeros';
 import { createRouter } from '@/lib/routers/service';
 import { adminRequest } from '@/sim/admin';
+import { spawnSimulator } from '@/sim/process';
+import { freePort, signInOverHttp, waitForHealth } from '@/tests/http';
 
 const { values } = parseArgs({
   options: {
@@ -65,71 +66,24 @@ const nextIp = () => {
   return `10.${(ip >> 16) & 255}.${(ip >> 8) & 255}.${ip & 255}`;
 };
 
-function startSim(): Promise<{
-  proc: ChildProcess;
-  apiPort: number;
-  adminPort: number;
-  apiSslPort: number | null;
-  fingerprint256: string | null;
-}> {
-  return new Promise((resolve, reject) => {
-    const proc: ChildProcess = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'sim/cli.ts',
-        '--api-port',
-        '0',
-        '--api-ssl-port',
-        values.tls ? '0' : 'off',
-        '--admin-port',
-        '0',
-        '--dns-refresh-ms',
-        '0',
-      ],
-      { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    process.once('exit', () => proc.kill('SIGKILL'));
-    let out = '';
-    proc.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => l.includes('"listening"'));
-      if (line) {
-        resolve({
-          proc,
-          ...(JSON.parse(line) as {
-            apiPort: number;
-            adminPort: number;
-            apiSslPort: number | null;
-            fingerprint256: string | null;
-          }),
-        });
-      }
-    });
-    proc.on('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function main() {
-  const sim = await startSim();
+  const { proc: simProc, info: sim } = await spawnSimulator([
+    '--api-port',
+    '0',
+    '--api-ssl-port',
+    values.tls ? '0' : 'off',
+    '--admin-port',
+    '0',
+    '--dns-refresh-ms',
+    '0',
+  ]);
   if (values['http-only']) {
     const rows = await httpPhase({ host: '127.0.0.1', port: sim.apiPort, username: 'admin', password: '' });
     console.log(rows.join('\n'));
-    sim.proc.kill('SIGTERM');
+    simProc.kill('SIGTERM');
     return;
   }
-  const admin = (req: Record<string, unknown>) => adminRequest(sim.adminPort, req as never);
+  const admin = (req: Record<string, unknown>) => adminRequest(sim.adminPort!, req as never);
   if (LATENCY > 0) await admin({ op: 'faults', set: { latencyMs: LATENCY } });
   const TLS = values.tls === true;
   const fingerprint = TLS ? (sim.fingerprint256 ?? '').replace(/:/g, '').toLowerCase() : undefined;
@@ -274,7 +228,7 @@ async function main() {
   let dRows: string[] = [];
   if (!values['skip-http']) dRows = await httpPhase(simConfig);
 
-  await sim.proc.kill('SIGTERM');
+  await simProc.kill('SIGTERM');
   fs.rmSync(dataDir, { recursive: true, force: true });
 
   const date = new Date().toISOString().slice(0, 10);
@@ -379,28 +333,10 @@ async function httpPhase(simConfig: { host: string; port: number; username: stri
   // Never leave the server behind, whatever ends this process.
   process.once('exit', () => server.kill('SIGKILL'));
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${base}/api/health`)).ok) break;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await waitForHealth(base);
   // Sign every user in through the credentials endpoint; keep their session cookies.
   const cookies: string[] = [];
-  for (let i = 0; i < USERS; i++) {
-    const csrfRes = await fetch(`${base}/api/auth/csrf`);
-    const jar = (csrfRes.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
-    const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
-    const res = await fetch(`${base}/api/auth/callback/credentials`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar },
-      body: new URLSearchParams({ username: `bench${i}`, password, csrfToken, json: 'true' }),
-    });
-    const session = (res.headers.getSetCookie?.() ?? []).find((c) => c.startsWith('knockgate.session='));
-    if (!session) throw new Error(`sign-in of bench${i} failed`);
-    cookies.push(session.split(';')[0]!);
-  }
+  for (let i = 0; i < USERS; i++) cookies.push(await signInOverHttp(base, `bench${i}`, password));
   const call = async (cookie: string) => {
     const form = new FormData();
     form.append('0', '[null,"$K1"]');

@@ -6,24 +6,14 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freePort, signInOverHttp, waitForHealth } from '@/tests/http';
 
 const run = promisify(execFile);
 const SECRET = 'lighthouse-secret-0123456789-abcdefghijklmnop';
 const ADMIN = { username: 'lh-admin', password: 'lighthouse-password-0123' };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function main() {
   const port = await freePort();
@@ -43,26 +33,9 @@ async function main() {
   });
   process.once('exit', () => server.kill('SIGKILL'));
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 240; i++) {
-    try {
-      if ((await fetch(`${base}/api/health`)).ok) break;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await waitForHealth(base);
   // A session cookie for the portal page.
-  const csrfRes = await fetch(`${base}/api/auth/csrf`);
-  const jar = (csrfRes.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
-  const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
-  const signIn = await fetch(`${base}/api/auth/callback/credentials`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar },
-    body: new URLSearchParams({ ...ADMIN, csrfToken, json: 'true' }),
-  });
-  const session = (signIn.headers.getSetCookie?.() ?? [])
-    .find((c) => c.startsWith('knockgate.session='))
-    ?.split(';')[0];
-  if (!session) throw new Error('sign-in failed');
+  const session = await signInOverHttp(base, ADMIN.username, ADMIN.password);
 
   const rows: string[] = [];
   for (const [label, url, headers] of [

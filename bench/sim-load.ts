@@ -5,14 +5,11 @@
  *
  *   npx tsx bench/sim-load.ts [--connections 50] [--entries 100000] [--rounds 40]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { RouterOSClient } from '@/lib/routeros/client';
 import { adminRequest } from '@/sim/admin';
+import { spawnSimulator } from '@/sim/process';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
     connections: { type: 'string', default: '50' },
@@ -25,38 +22,6 @@ const ENTRIES = Math.min(Number(values.entries), 1_000_000);
 const ROUNDS = Math.min(Number(values.rounds), 1_000);
 /** Hard stop for every phase, whatever happens. */
 const PHASE_LIMIT_MS = 120_000;
-
-function startSim(): Promise<{ proc: ChildProcess; apiPort: number; adminPort: number }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'sim/cli.ts',
-        '--api-port',
-        '0',
-        '--api-ssl-port',
-        'off',
-        '--admin-port',
-        '0',
-        '--dns-refresh-ms',
-        '0',
-      ],
-      { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    proc.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => l.includes('"listening"'));
-      if (line) {
-        const info = JSON.parse(line) as { apiPort: number; adminPort: number };
-        resolve({ proc, apiPort: info.apiPort, adminPort: info.adminPort });
-      }
-    });
-    proc.on('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
-  });
-}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -90,7 +55,17 @@ async function smallCommands(
 }
 
 async function main(): Promise<void> {
-  const sim = await startSim();
+  const { proc: simProc, info } = await spawnSimulator([
+    '--api-port',
+    '0',
+    '--api-ssl-port',
+    'off',
+    '--admin-port',
+    '0',
+    '--dns-refresh-ms',
+    '0',
+  ]);
+  const sim = { apiPort: info.apiPort, adminPort: info.adminPort! };
   const make = (id: string, timeoutMs = 60_000) =>
     new RouterOSClient({
       id,
@@ -152,7 +127,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } finally {
     await Promise.all([...clients, big].map((c) => c.close()));
-    sim.proc.kill('SIGTERM');
+    simProc.kill('SIGTERM');
   }
 }
 

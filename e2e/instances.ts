@@ -1,20 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
+import { freePort, waitForHealth } from '@/tests/http';
 import { E2E } from './env';
 
 /** Extra app instances for the scale-out tests: the built app started by hand on a free port. */
 export type Instance = { base: string; port: number; process: ChildProcess; log: string[] };
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startInstance(env: Record<string, string>): Promise<Instance> {
   const port = await freePort();
@@ -37,16 +27,13 @@ export async function startInstance(env: Record<string, string>): Promise<Instan
   child.stdout?.on('data', (d: Buffer) => log.push(d.toString()));
   child.stderr?.on('data', (d: Buffer) => log.push(d.toString()));
   const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`instance exited early:\n${log.join('')}`);
-    try {
-      if ((await fetch(`${base}/api/health`)).ok) return { base, port, process: child, log };
-    } catch {}
-    await new Promise((r) => setTimeout(r, 250));
+  try {
+    await waitForHealth(base, 60_000, () => child.exitCode === null && child.signalCode === null);
+  } catch {
+    child.kill('SIGKILL');
+    throw new Error(`instance on ${port} did not start:\n${log.join('')}`);
   }
-  child.kill('SIGKILL');
-  throw new Error(`instance on ${port} did not start:\n${log.join('')}`);
+  return { base, port, process: child, log };
 }
 
 export async function stopInstance(instance: Instance, signal: NodeJS.Signals = 'SIGTERM') {

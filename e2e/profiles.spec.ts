@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { expect, type Page, test } from '@playwright/test';
 import { adminRequest } from '@/sim/admin';
+import { spawnSimulator } from '@/sim/process';
 import { apiSession, callAction, createUserViaUi, signIn, signInAsAdmin, uniqueName } from './helpers';
 
 /**
@@ -13,25 +14,15 @@ type Sim = { process: ChildProcess; apiPort: number; adminPort: number };
 let sim: Sim | undefined;
 
 test.beforeAll(async () => {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'sim/cli.ts', '--api-port', '0', '--api-ssl-port', 'off', '--admin-port', '0'],
-    { stdio: ['ignore', 'pipe', 'inherit'], detached: false },
-  );
-  const ports = await new Promise<{ apiPort: number; adminPort: number }>((resolve, reject) => {
-    let buffer = '';
-    const timer = setTimeout(() => reject(new Error('the simulator did not start')), 20_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const line = buffer.split('\n').find((l) => l.includes('"listening"'));
-      if (line) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line));
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`the simulator exited with ${code}`)));
-  });
-  sim = { process: child, ...ports };
+  const { proc, info } = await spawnSimulator([
+    '--api-port',
+    '0',
+    '--api-ssl-port',
+    'off',
+    '--admin-port',
+    '0',
+  ]);
+  sim = { process: proc, apiPort: info.apiPort, adminPort: info.adminPort! };
 });
 
 test.afterAll(() => {

@@ -1,6 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { createRouterClient, printAddressList, type RouterClient } from '@/lib/routeros';
+import { spawnSimulator } from '@/sim/process';
 
 /**
  * A simulated RouterOS as its own process (`npm run sim`), on free loopback ports, with its
@@ -16,35 +16,16 @@ export type SimProcess = {
 };
 
 export async function startSimProcess(extraArgs: string[] = []): Promise<SimProcess> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'sim/cli.ts',
-      '--api-port',
-      '0',
-      '--api-ssl-port',
-      'off',
-      '--admin-port',
-      '0',
-      ...extraArgs,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const ports = await new Promise<{ apiPort: number; adminPort: number }>((resolve, reject) => {
-    let buffer = '';
-    const timer = setTimeout(() => reject(new Error('simulator did not start')), 20_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      for (const line of buffer.split('\n')) {
-        if (!line.includes('"listening"')) continue;
-        clearTimeout(timer);
-        resolve(JSON.parse(line));
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
-  });
+  const { proc: child, info } = await spawnSimulator([
+    '--api-port',
+    '0',
+    '--api-ssl-port',
+    'off',
+    '--admin-port',
+    '0',
+    ...extraArgs,
+  ]);
+  const ports = { apiPort: info.apiPort, adminPort: info.adminPort! };
   const client = createRouterClient({
     id: `e2e-sim-${ports.apiPort}`,
     host: '127.0.0.1',

@@ -4,6 +4,7 @@ import type { Actor } from '../audit/actor';
 import { recordAudit } from '../audit/record';
 import type { Db, Queryable } from '../db/client';
 import { type Policy, policies, policyTargets, type Router, routers, type User } from '../db/schema';
+import { checkboxField } from '../forms/fields';
 import { fail, ok, type Result } from '../result';
 import { formatDuration, MAX_DURATION_SECONDS } from '../routeros';
 import { listNameSchema } from '../routers/schema';
@@ -54,11 +55,6 @@ export function clampDuration(
   };
 }
 
-const checkbox = z
-  .union([z.literal('on'), z.literal('true'), z.literal('false'), z.literal(''), z.boolean()])
-  .optional()
-  .transform((v) => v === 'on' || v === 'true' || v === true);
-
 export const policyFormSchema = z
   .object({
     name: z.string().trim().min(1, 'Enter a name.').max(64, 'Use at most 64 characters.'),
@@ -67,11 +63,11 @@ export const policyFormSchema = z
       .regex(/^(role:(admin|approver|user)|user:[0-9a-f-]{36})$/, 'Choose a role or a user.'),
     defaultDuration: durationSchema,
     maxDuration: durationSchema,
-    knockOnSignIn: checkbox,
-    directAccess: checkbox,
-    requestOtherAddresses: checkbox,
-    allowHostnames: checkbox,
-    allowDevices: checkbox,
+    knockOnSignIn: checkboxField,
+    directAccess: checkboxField,
+    requestOtherAddresses: checkboxField,
+    allowHostnames: checkboxField,
+    allowDevices: checkboxField,
     hostnameSuffixes: z
       .string()
       .optional()

@@ -15,6 +15,7 @@ import type { SecretBox } from '../crypto/secret-box';
 import { randomToken } from '../crypto/tokens';
 import type { Db, Queryable } from '../db/client';
 import { type AccessRequest, routers, settings, users } from '../db/schema';
+import { checkboxField } from '../forms/fields';
 import { fail, ok, type Result } from '../result';
 import { formatDuration } from '../routeros';
 
@@ -70,14 +71,8 @@ export const webhookFormSchema = z.object({
       (v) => v === '' || isHttpUrl(v),
       'Enter an http:// or https:// URL, or leave it empty to turn off.',
     ),
-  enabled: z
-    .union([z.literal('on'), z.literal('true'), z.literal('false'), z.literal(''), z.boolean()])
-    .optional()
-    .transform((v) => v === 'on' || v === 'true' || v === true),
-  rotateSecret: z
-    .union([z.literal('on'), z.literal('true'), z.literal('false'), z.literal(''), z.boolean()])
-    .optional()
-    .transform((v) => v === 'on' || v === 'true' || v === true),
+  enabled: checkboxField,
+  rotateSecret: checkboxField,
 });
 export type WebhookForm = z.output<typeof webhookFormSchema>;
 

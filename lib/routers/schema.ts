@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkboxField } from '../forms/fields';
 
 /** RouterOS list names: keep to characters that need no quoting in scripts and exports. */
 export const listNameSchema = z
@@ -39,11 +40,6 @@ export const fingerprintSchema = z
     'A SHA-256 fingerprint is 64 hex digits (colons allowed).',
   );
 
-const checkbox = z
-  .union([z.literal('on'), z.literal('true'), z.literal('false'), z.literal(''), z.boolean()])
-  .optional()
-  .transform((v) => v === 'on' || v === 'true' || v === true);
-
 export const routerFormSchema = z.object({
   name: z.string().trim().min(1, 'Enter a name.').max(64, 'Use at most 64 characters.'),
   host: hostSchema,
@@ -56,13 +52,13 @@ export const routerFormSchema = z.object({
       'Use a port from 1 to 65535.',
     )
     .transform((v) => (v === undefined || v === '' ? undefined : Number(v))),
-  tls: checkbox,
+  tls: checkboxField,
   fingerprint: fingerprintSchema.optional().transform((v) => v || null),
   username: z.string().trim().min(1, 'Enter the API user name.').max(64, 'Use at most 64 characters.'),
   /** Blank when editing keeps the stored password. */
   password: z.string().max(256, 'Use at most 256 characters.').optional().default(''),
   ipv4List: listNameSchema.optional().default('knockgate'),
   ipv6List: listNameSchema.optional().default('knockgate'),
-  enabled: checkbox,
+  enabled: checkboxField,
 });
 export type RouterForm = z.output<typeof routerFormSchema>;
