@@ -12,6 +12,10 @@ export function grantIdFromComment(comment: string | undefined): string | undefi
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id) ? id : undefined;
 }
 
+/**
+ * Whether Knockgate owns an entry: its comment is exactly `knockgate:<uuid>`. A comment that merely
+ * starts with `knockgate:` (an admin's "knockgate: office") is someone else's entry.
+ */
 export function isKnockgateComment(comment: string | undefined): boolean {
-  return comment?.startsWith(GRANT_TAG_PREFIX) ?? false;
+  return grantIdFromComment(comment) !== undefined;
 }
