@@ -239,8 +239,17 @@ describe('reconcileRouter', () => {
         ]),
         fresh.sim.state.ctx,
       );
+      // Looks like ours at a glance, but is an admin's entry: never touched.
+      fresh.sim.addressList('ip').add(
+        new Map([
+          ['list', 'knockgate'],
+          ['address', '10.9.9.10'],
+          ['comment', 'knockgate: lab switch'],
+        ]),
+        fresh.sim.state.ctx,
+      );
       await fresh.sim.reboot();
-      expect(routerEntries(fresh.sim).map((e) => e.address)).toEqual(['10.9.9.9']);
+      expect(routerEntries(fresh.sim).map((e) => e.address)).toEqual(['10.9.9.9', '10.9.9.10']);
 
       const report = await reconcileRouter(fresh.ctx, fixtureActor, fresh.router);
       expect(report.skipped).toBeUndefined();
@@ -254,6 +263,10 @@ describe('reconcileRouter', () => {
       }
       expect(entries.find((e) => e.address === '10.9.9.9')).toMatchObject({
         comment: 'office',
+        timeoutSeconds: null,
+      });
+      expect(entries.find((e) => e.address === '10.9.9.10')).toMatchObject({
+        comment: 'knockgate: lab switch',
         timeoutSeconds: null,
       });
 
