@@ -2,12 +2,12 @@
  * What a signed-in person may do with grants, checked on the server: open access for their own
  * address on the lists their policy names, extend or end their own grants. Admins may end any.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Actor } from '../audit/actor';
-import type { Grant } from '../db/schema';
-import { grants, type User } from '../db/schema';
+import { recordAudit } from '../audit/record';
+import { devices, type Grant, grants, routers, type User, users } from '../db/schema';
 import type { IpAddress } from '../net/ip';
-import { clampDuration, effectivePolicy, listFor } from '../policies/service';
+import { clampDuration, effectivePolicy, listFor, listPolicies } from '../policies/service';
 import { fail, ok, type Result } from '../result';
 import {
   extendGrant,
@@ -117,6 +117,15 @@ export async function extendAccess(
   if (!effective) return fail('no_policy', 'No access policy applies to you any more.');
   if (!effective.policy.directAccess)
     return fail('request_required', 'Your policy requires a request for more time.');
+  // Only what the policy still allows may be extended: a router or list taken out of it, or host
+  // names no longer allowed, end with their time.
+  const grant = found.value;
+  const stillAllowed = effective.targets.some(
+    (t) => t.router.id === grant.routerId && listFor(t, grant.family) === grant.list,
+  );
+  if (!stillAllowed || (grant.kind === 'hostname' && !effective.policy.allowHostnames)) {
+    return fail('not_allowed_any_more', 'Your policy no longer covers this access; it ends with its time.');
+  }
   const duration = clampDuration(effective.policy, durationSeconds);
   try {
     return ok(await extendGrant(ctx, actor, grantId, duration.seconds));
@@ -124,4 +133,112 @@ export async function extendAccess(
     if (error instanceof GrantNotLiveError) return fail('grant_not_live', 'This access has already ended.');
     throw error;
   }
+}
+
+/**
+ * Ends every live grant of a user (disabled, or removed from a policy) and revokes their devices,
+ * so no access stays open after the person lost the right to it. Router changes are confirmed as
+ * for any revoke; those that fail stay `revoke_pending` and are retried.
+ */
+export async function endAllAccessOfUser(
+  ctx: GrantContext,
+  actor: Actor,
+  userId: string,
+  reason: string,
+): Promise<{ ended: number; pending: number; devicesRevoked: number }> {
+  const now = new Date();
+  const revokedDevices = await ctx.db
+    .update(devices)
+    .set({ revokedAt: now, updatedAt: now })
+    .where(and(eq(devices.userId, userId), isNull(devices.revokedAt)))
+    .returning({ id: devices.id, name: devices.name });
+  for (const d of revokedDevices) {
+    await recordAudit(ctx.db, {
+      actor,
+      action: 'device.revoke',
+      targetType: 'device',
+      targetId: d.id,
+      target: d.name,
+      details: { reason },
+    });
+  }
+  const live = await ctx.db
+    .select({ id: grants.id })
+    .from(grants)
+    .where(and(eq(grants.userId, userId), inArray(grants.status, ['pending', 'active'])));
+  let ended = 0;
+  let pending = 0;
+  for (const g of live) {
+    const outcome = await revokeGrant(ctx, actor, g.id, reason);
+    if (outcome.grant.status === 'revoked') ended++;
+    else pending++;
+  }
+  return { ended, pending, devicesRevoked: revokedDevices.length };
+}
+
+/**
+ * Safety net run by the worker each cycle: a live grant stays only while its person may still
+ * hold it — the account is enabled, and their current policy still names its router and list (and
+ * allows host names / devices for such grants). Everything else is ended, so a disabled account, a
+ * changed role or a narrowed policy never leaves access open until it times out.
+ */
+export async function endUncoveredAccess(ctx: GrantContext, actor: Actor): Promise<number> {
+  const live = await ctx.db
+    .select({ grant: grants, role: users.role, disabled: users.disabled })
+    .from(grants)
+    .innerJoin(users, eq(users.id, grants.userId))
+    .where(inArray(grants.status, ['pending', 'active']));
+  if (live.length === 0) return 0;
+  const allPolicies = await listPolicies(ctx.db);
+  const enabledRouters = new Set(
+    (await ctx.db.select({ id: routers.id }).from(routers).where(eq(routers.enabled, true))).map((r) => r.id),
+  );
+  const routerLists = new Map(
+    (await ctx.db.select().from(routers)).map((r) => [r.id, { ip: r.ipv4List, ipv6: r.ipv6List }]),
+  );
+  const policyFor = (userId: string, role: string) =>
+    allPolicies.find((p) => p.subjectUserId === userId) ?? allPolicies.find((p) => p.subjectRole === role);
+  const uncovered: { id: string; reason: string }[] = [];
+  for (const { grant, role, disabled } of live) {
+    if (disabled) {
+      uncovered.push({ id: grant.id, reason: 'user disabled' });
+      continue;
+    }
+    const policy = policyFor(grant.userId!, role);
+    const covered =
+      policy !== undefined &&
+      policy.targets.some(
+        (t) =>
+          t.routerId === grant.routerId &&
+          enabledRouters.has(t.routerId) &&
+          (t.list ?? routerLists.get(t.routerId)?.[grant.family]) === grant.list,
+      ) &&
+      (grant.kind !== 'hostname' || policy.allowHostnames) &&
+      (grant.source !== 'ddns' || policy.allowDevices);
+    if (!covered) uncovered.push({ id: grant.id, reason: 'no longer covered by the policy' });
+  }
+  for (const u of uncovered) await revokeGrant(ctx, actor, u.id, u.reason);
+  return uncovered.length;
+}
+
+/** Ends every live grant on a router (before it is deleted), confirming each removal if it can. */
+export async function endAllAccessOnRouter(
+  ctx: GrantContext,
+  actor: Actor,
+  routerId: string,
+): Promise<{ ended: number; pending: number }> {
+  const live = await ctx.db
+    .select({ id: grants.id })
+    .from(grants)
+    .where(
+      and(eq(grants.routerId, routerId), inArray(grants.status, ['pending', 'active', 'revoke_pending'])),
+    );
+  let ended = 0;
+  let pending = 0;
+  for (const g of live) {
+    const outcome = await revokeGrant(ctx, actor, g.id, 'router deleted');
+    if (outcome.grant.status === 'revoked') ended++;
+    else pending++;
+  }
+  return { ended, pending };
 }

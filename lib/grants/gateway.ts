@@ -28,8 +28,8 @@ export function createRouterGateway(db: Db, box?: SecretBox, ttlMs = 2_000) {
     async clientFor(routerId: string): Promise<RouterClient> {
       const row = await router(routerId);
       if (!row) throw new RouterConnectionError('This router was deleted.', { routerId });
-      if (!row.enabled)
-        throw new RouterConnectionError(`Router ${row.name} is disabled in Knockgate.`, { routerId });
+      // A disabled router still gets revokes and clean-ups: disabling must never strand an open
+      // entry. New grants never reach it (policies only name enabled routers).
       const client = clientForRouter(row, box);
       if (!watched.has(client)) {
         watched.add(client);

@@ -11,6 +11,7 @@ import { routers } from '../db/schema';
 import { metrics } from '../observability/metrics';
 import { applyRotation } from '../profiles/service';
 import { expireRequests } from '../requests/service';
+import { endUncoveredAccess } from './access';
 import type { RouterGateway } from './gateway';
 import type { LeaderElector } from './leader';
 import { type OrphanMemory, type ReconcileReport, reconcileRouter } from './reconciler';
@@ -64,6 +65,8 @@ export function startGrantWorker(options: WorkerOptions) {
     status.leader = true;
     try {
       await expireGrants(ctx, actor);
+      const ended = await endUncoveredAccess(ctx, actor);
+      if (ended > 0) log('info', 'ended access no longer covered by a policy', { grants: ended });
       // Requests left undecided past their TTL end here (approve also refuses them on its own).
       await expireRequests(options.db, new Date());
     } catch (error) {

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { validatedAction } from '@/lib/auth/action';
 import { secretBox } from '@/lib/crypto';
 import { getDb } from '@/lib/db';
-import { getRouterGateway } from '@/lib/grants/context';
+import { endAllAccessOnRouter } from '@/lib/grants/access';
+import { getGrantContext, getRouterGateway } from '@/lib/grants/context';
 import { routerFormSchema } from '@/lib/routers/schema';
 import {
   createRouter,
@@ -46,11 +47,13 @@ export const deleteRouterAction = validatedAction(
   z.object({ id: routerId }),
   admins,
   async ({ id }, { actor }) => {
+    // Its grants end first, so no Knockgate entry is left behind on the router.
+    const ended = await endAllAccessOnRouter(await getGrantContext(), actor, id);
     const result = await deleteRouter(await getDb(), actor, id);
     if (!result.ok) return result;
     await forget(id);
     revalidatePath('/admin/routers');
-    return { ok: true, data: null };
+    return { ok: true, data: ended };
   },
 );
 

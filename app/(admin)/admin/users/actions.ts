@@ -4,6 +4,8 @@ import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { validatedAction } from '@/lib/auth/action';
 import { getDb } from '@/lib/db';
+import { endAllAccessOfUser } from '@/lib/grants/access';
+import { getGrantContext } from '@/lib/grants/context';
 import {
   changeRole,
   createUser,
@@ -62,6 +64,9 @@ export const setDisabledAction = validatedAction(
   async (input, { actor }) => {
     const result = await setDisabled(await getDb(), actor, input.userId, input.disabled);
     if (!result.ok) return result;
+    // A disabled account keeps no access: its grants end and its devices stop working now.
+    if (input.disabled)
+      await endAllAccessOfUser(await getGrantContext(), actor, input.userId, 'user disabled');
     revalidatePath('/admin/users');
     return { ok: true, data: { disabled: result.value.disabled } };
   },

@@ -1,0 +1,116 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '@/lib/db/client';
+import { grants, users } from '@/lib/db/schema';
+import { savePolicy } from '@/lib/policies/service';
+import { openTestDatabase } from '@/tests/db';
+import { actorFor, makeUser } from '@/tests/factories';
+import { fixtureActor, routerEntries, startRouterFixture } from '@/tests/router-fixture';
+import {
+  endAllAccessOfUser,
+  endAllAccessOnRouter,
+  endUncoveredAccess,
+  extendAccess,
+  openAccessForUser,
+} from './access';
+
+/** Access follows the account and the policy: disabled or no longer covered → ended on the router. */
+let db: DatabaseHandle;
+let fx: Awaited<ReturnType<typeof startRouterFixture>>;
+let other: Awaited<ReturnType<typeof startRouterFixture>>;
+beforeAll(async () => {
+  db = await openTestDatabase();
+  fx = await startRouterFixture(db.db, { name: 'cover-a' });
+  other = await startRouterFixture(db.db, { name: 'cover-b' });
+});
+afterAll(async () => {
+  await fx.close();
+  await other.close();
+  await db.close();
+});
+
+let n = 0;
+async function userWithPolicy(targets: string[]) {
+  const user = await makeUser(db.db, { role: 'user' });
+  const saved = await savePolicy(db.db, fixtureActor, null, {
+    name: `cover-${++n}`,
+    subject: `user:${user.id}`,
+    defaultDuration: 3600,
+    maxDuration: 7200,
+    knockOnSignIn: true,
+    directAccess: true,
+    targets,
+  });
+  if (!saved.ok) throw new Error(saved.error.message);
+  return { user, policyId: saved.value.id };
+}
+
+const liveOf = async (userId: string) =>
+  (await db.db.select().from(grants).where(eq(grants.userId, userId))).filter((g) => g.status === 'active');
+
+describe('access follows the account and the policy', () => {
+  it('disabling a user ends every grant on the router at once', async () => {
+    const { user } = await userWithPolicy([fx.router.id, other.router.id]);
+    const opened = await openAccessForUser(fx.ctx, user, actorFor(user), {
+      address: { family: 4, address: '198.51.100.71' },
+    });
+    expect(opened.ok).toBe(true);
+    expect(await liveOf(user.id)).toHaveLength(2);
+    await db.db.update(users).set({ disabled: true }).where(eq(users.id, user.id));
+    const result = await endAllAccessOfUser(fx.ctx, fixtureActor, user.id, 'user disabled');
+    expect(result).toMatchObject({ ended: 2, pending: 0 });
+    expect(routerEntries(fx.sim).filter((e) => e.address === '198.51.100.71')).toEqual([]);
+    expect(routerEntries(other.sim).filter((e) => e.address === '198.51.100.71')).toEqual([]);
+  });
+
+  it('the worker ends grants of disabled users and grants a narrowed policy no longer names, and nothing else', async () => {
+    const disabled = await userWithPolicy([fx.router.id]);
+    const narrowed = await userWithPolicy([fx.router.id, other.router.id]);
+    const kept = await userWithPolicy([fx.router.id]);
+    for (const [who, address] of [
+      [disabled.user, '198.51.100.81'],
+      [narrowed.user, '198.51.100.82'],
+      [kept.user, '198.51.100.83'],
+    ] as const) {
+      expect(
+        (await openAccessForUser(fx.ctx, who, actorFor(who), { address: { family: 4, address } })).ok,
+      ).toBe(true);
+    }
+    await db.db.update(users).set({ disabled: true }).where(eq(users.id, disabled.user.id));
+    const resaved = await savePolicy(db.db, fixtureActor, narrowed.policyId, {
+      name: 'narrowed',
+      subject: `user:${narrowed.user.id}`,
+      defaultDuration: 3600,
+      maxDuration: 7200,
+      knockOnSignIn: true,
+      directAccess: true,
+      targets: [fx.router.id],
+    });
+    expect(resaved.ok).toBe(true);
+
+    // Extending what the policy no longer covers is refused.
+    const onOther = (await liveOf(narrowed.user.id)).find((g) => g.routerId === other.router.id)!;
+    expect(await extendAccess(fx.ctx, narrowed.user, actorFor(narrowed.user), onOther.id)).toMatchObject({
+      ok: false,
+      error: { code: 'not_allowed_any_more' },
+    });
+
+    const ended = await endUncoveredAccess(fx.ctx, fixtureActor);
+    expect(ended).toBe(2);
+    expect(routerEntries(fx.sim).filter((e) => e.address === '198.51.100.81')).toEqual([]);
+    expect(routerEntries(other.sim).filter((e) => e.address === '198.51.100.82')).toEqual([]);
+    expect(routerEntries(fx.sim).filter((e) => e.address === '198.51.100.82')).toHaveLength(1);
+    expect(routerEntries(fx.sim).filter((e) => e.address === '198.51.100.83')).toHaveLength(1);
+    expect(await endUncoveredAccess(fx.ctx, fixtureActor)).toBe(0);
+  });
+
+  it('before a router is deleted, every grant on it ends and its entries leave the router', async () => {
+    const { user } = await userWithPolicy([other.router.id]);
+    await openAccessForUser(fx.ctx, user, actorFor(user), {
+      address: { family: 4, address: '198.51.100.91' },
+    });
+    expect(routerEntries(other.sim).filter((e) => e.address === '198.51.100.91')).toHaveLength(1);
+    expect(await endAllAccessOnRouter(fx.ctx, fixtureActor, other.router.id)).toMatchObject({ pending: 0 });
+    expect(routerEntries(other.sim).filter((e) => e.address === '198.51.100.91')).toEqual([]);
+  });
+});
