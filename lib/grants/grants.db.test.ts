@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
-import { auditEvents, grants } from '@/lib/db/schema';
+import { auditEvents, grants, policies, policyTargets } from '@/lib/db/schema';
 import { openTestDatabase } from '@/tests/db';
 import { actorFor, makeUser } from '@/tests/factories';
 import { fixtureActor, routerEntries, startRouterFixture } from '@/tests/router-fixture';
@@ -149,6 +149,33 @@ describe('openGrant', () => {
 
     const last = await revokeGrant(fx.ctx, actorFor(a), ga.grant.id);
     expect(last.grant.status).toBe('revoked');
+    expect(routerEntries(fx.sim).filter((e) => e.address === address)).toEqual([]);
+  });
+});
+
+describe('fail closed', () => {
+  it('when the grant cannot be recorded, the entry just added is taken back off the router', async () => {
+    const user = await makeUser(db.db);
+    const address = nextAddress();
+    const brokenDb = new Proxy(db.db, {
+      get(target, prop, receiver) {
+        if (prop === 'transaction') {
+          return () => Promise.reject(new Error('database went away'));
+        }
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    await expect(
+      openGrant({ ...fx.ctx, db: brokenDb }, fixtureActor, {
+        userId: user.id,
+        routerId: fx.router.id,
+        family: 'ip',
+        list: 'knockgate',
+        address,
+        source: 'web',
+        durationSeconds: 600,
+      }),
+    ).rejects.toThrow(/database went away/);
     expect(routerEntries(fx.sim).filter((e) => e.address === address)).toEqual([]);
   });
 });
@@ -324,6 +351,35 @@ describe('reconcileRouter', () => {
     }
   });
 
+  it("also reads lists a policy names when no grant is live there, and removes ended grants' entries", async () => {
+    const fresh = await startRouterFixture(db.db, { name: 'policy-list-test' });
+    try {
+      const user = await makeUser(db.db);
+      await db.db.insert(policyTargets).values({
+        policyId: (await savePolicyFor(user.id)).id,
+        routerId: fresh.router.id,
+        list: 'vpn-admins',
+      });
+      const g = await openGrant(fresh.ctx, fixtureActor, {
+        userId: user.id,
+        routerId: fresh.router.id,
+        family: 'ip',
+        list: 'vpn-admins',
+        address: '192.0.2.60',
+        source: 'web',
+        durationSeconds: 600,
+      });
+      // The grant ends in the database while its entry stays (a crash before the router was told).
+      await db.db.update(grants).set({ status: 'expired' }).where(eq(grants.id, g.grant.id));
+      expect(routerEntries(fresh.sim, 'vpn-admins').map((e) => e.address)).toEqual(['192.0.2.60']);
+      const report = await reconcileRouter(fresh.ctx, fixtureActor, fresh.router);
+      expect(report.removed).toBe(1);
+      expect(routerEntries(fresh.sim, 'vpn-admins')).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('pauses and deletes nothing when the database cannot be read', async () => {
     const fresh = await startRouterFixture(db.db, { name: 'db-down-test' });
     try {
@@ -358,3 +414,17 @@ describe('reconcileRouter', () => {
     }
   });
 });
+
+async function savePolicyFor(userId: string) {
+  const [row] = await db.db
+    .insert(policies)
+    .values({
+      name: `pl-${userId}`,
+      subjectType: 'user',
+      subjectUserId: userId,
+      defaultDurationSeconds: 600,
+      maxDurationSeconds: 600,
+    })
+    .returning();
+  return row!;
+}

@@ -4,9 +4,9 @@
  * tagged entries no live grant stands behind, fixes drifted timeouts and twins). It never touches
  * an entry without Knockgate's tag, and it does nothing at all when the database cannot be read.
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Actor } from '../audit/actor';
-import { auditEvents, type Grant, grants, LIVE_GRANT_STATUSES } from '../db/schema';
+import { auditEvents, type Grant, grants, LIVE_GRANT_STATUSES, policyTargets } from '../db/schema';
 import {
   type AddressListEntry,
   addressListPath,
@@ -96,6 +96,22 @@ export async function reconcileRouter(
     ipv6: new Set([router.ipv6List]),
   };
   for (const g of live) lists[g.family].add(g.list);
+  // Lists a policy names for this router are read even when no grant is live on them, so a stray
+  // tagged entry there (a crash between router and database, say) is found and removed.
+  try {
+    const named = await ctx.db
+      .select({ list: policyTargets.list })
+      .from(policyTargets)
+      .where(and(eq(policyTargets.routerId, router.id), isNotNull(policyTargets.list)));
+    for (const { list } of named) {
+      if (!list) continue;
+      lists.ip.add(list);
+      lists.ipv6.add(list);
+    }
+  } catch (error) {
+    report.skipped = { reason: 'database_unavailable', message: (error as Error).message };
+    return finish();
+  }
   const byKey = new Map<string, { key: EntryKey; entries: AddressListEntry[] }>();
   try {
     const client = await ctx.clientFor(router.id);

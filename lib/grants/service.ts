@@ -16,6 +16,7 @@ import type { ListFamily, RouterClient } from '../routeros';
 import { isRouterError } from '../routeros';
 import { describeRouterError } from '../routers/service';
 import { type DesiredEntry, type EntryKey, type EntryOutcome, ensureEntry, tryAddEntry } from './entry';
+import { entryLockKey, withEntryLock } from './key-lock';
 
 export type GrantContext = {
   db: Db;
@@ -95,26 +96,30 @@ export function desiredFor(group: Grant[], now: Date): DesiredEntry | null {
 
 /** Brings one router entry in line with the database (fresh read of both). */
 export async function syncKey(ctx: GrantContext, routerId: string, key: EntryKey): Promise<EntryOutcome> {
+  return (await syncKeySnapshot(ctx, routerId, key)).outcome;
+}
+
+/** syncKey, also returning the grants (as read) that the router now reflects. */
+async function syncKeySnapshot(
+  ctx: GrantContext,
+  routerId: string,
+  key: EntryKey,
+): Promise<{ outcome: EntryOutcome; group: Grant[] }> {
   const group = await groupOf(ctx.db, routerId, key);
   const client = await ctx.clientFor(routerId);
-  return ensureEntry(client, key, desiredFor(group, nowOf(ctx)));
+  return { outcome: await ensureEntry(client, key, desiredFor(group, nowOf(ctx))), group };
 }
 
 /**
  * After a successful sync of a key: pending → active, revoke_pending → revoked, dirty flags
- * cleared, each status change audited.
+ * cleared, each status change audited. Only grants in `synced` — the group as it was read for the
+ * sync — and only from the status they had then: a grant revoked after that read was not part of
+ * what the router now reflects, so its removal is not yet confirmed.
  */
-async function settleGroup(
-  db: Db,
-  routerId: string,
-  key: EntryKey,
-  now: Date,
-  actor: Actor,
-): Promise<Grant[]> {
+async function settleGroup(db: Db, synced: Grant[], now: Date, actor: Actor): Promise<Grant[]> {
   return db.transaction(async (tx) => {
-    const group = await groupOf(tx, routerId, key);
     const changed: Grant[] = [];
-    for (const g of group) {
+    for (const g of synced) {
       if (g.status === 'pending' && g.expiresAt > now) {
         const [row] = await tx
           .update(grants)
@@ -152,7 +157,7 @@ async function settleGroup(
         await tx
           .update(grants)
           .set({ nextAttemptAt: null, lastError: null, attempts: 0, updatedAt: now })
-          .where(eq(grants.id, g.id));
+          .where(and(eq(grants.id, g.id), eq(grants.status, g.status)));
       }
     }
     return changed;
@@ -241,89 +246,98 @@ export async function openGrant(ctx: GrantContext, actor: Actor, input: OpenInpu
   const id = randomUUID();
   const key: EntryKey = { family: input.family, list: input.list, address: input.address };
   const expiresAt = new Date(now.getTime() + input.durationSeconds * 1000);
-  let outcome: EntryOutcome | undefined;
-  let problem: { code: string; message: string } | undefined;
-  try {
-    const client = await ctx.clientFor(input.routerId);
-    const fast = await tryAddEntry(client, key, { ownerId: id, timeoutSeconds: input.durationSeconds });
-    if (fast.kind === 'present') outcome = fast;
-    // Slow path: the router already holds this list+address (our lost ack, another grant of the
-    // group, or an unmanaged entry). Decide with the group, including the new grant.
-    else
-      outcome = await ensureEntry(
-        client,
-        key,
-        desiredFor(
-          [
-            ...(await groupOf(ctx.db, input.routerId, key)),
-            {
-              id,
-              expiresAt,
-              status: 'active',
-            } as Grant,
-          ],
-          now,
-        ),
-      );
-  } catch (error) {
-    problem = routerProblem(error);
-  }
+  const opened = await withEntryLock(entryLockKey(input.routerId, key), async () => {
+    let outcome: EntryOutcome | undefined;
+    let problem: { code: string; message: string } | undefined;
+    try {
+      const client = await ctx.clientFor(input.routerId);
+      const fast = await tryAddEntry(client, key, { ownerId: id, timeoutSeconds: input.durationSeconds });
+      if (fast.kind === 'present') outcome = fast;
+      // Slow path: the router already holds this list+address (our lost ack, another grant of the
+      // group, or an unmanaged entry). Decide with the group, including the new grant.
+      else
+        outcome = await ensureEntry(
+          client,
+          key,
+          desiredFor(
+            [...(await groupOf(ctx.db, input.routerId, key)), { id, expiresAt, status: 'active' } as Grant],
+            now,
+          ),
+        );
+    } catch (error) {
+      problem = routerProblem(error);
+    }
 
-  const confirmed = outcome !== undefined && outcome.kind !== 'absent';
-  try {
-    const grant = await ctx.db.transaction(async (tx) => {
-      const [row] = await tx
-        .insert(grants)
-        .values({
-          id,
-          userId: input.userId,
-          routerId: input.routerId,
-          family: input.family,
-          list: input.list,
-          address: input.address,
-          kind: input.kind ?? 'address',
-          source: input.source,
-          status: confirmed ? 'active' : 'pending',
-          expiresAt,
-          createdAt: now,
-          updatedAt: now,
-          activatedAt: confirmed ? now : null,
-          openedBy: actor.label,
-          routerEntryId: outcome?.kind === 'present' ? outcome.entryId : null,
-          lastError: problem?.message ?? null,
-          attempts: problem ? 1 : 0,
-          nextAttemptAt: problem ? new Date(now.getTime() + retryDelayMs(0)) : null,
-          requestId: input.requestId ?? null,
-          deviceId: input.deviceId ?? null,
-        })
-        .returning();
-      await recordAudit(
-        tx,
-        grantAudit(actor, 'grant.open', row!, {
-          durationSeconds: input.durationSeconds,
-          ...(outcome?.kind === 'covered' ? { coveredByUnmanagedEntry: outcome.unmanagedEntryId } : {}),
-          ...(problem ? { routerError: problem.code } : {}),
-        }),
-      );
-      return row!;
-    });
-    if (confirmed) metrics().grantsOpened.inc({ router: input.routerId, source: input.source });
-    if (problem) metrics().grantsFailed.inc({ router: input.routerId, code: problem.code });
-    return {
-      grant,
-      confirmed,
-      extended: false,
-      covered: outcome?.kind === 'covered',
-      ...(problem ? { error: problem } : {}),
-    };
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    // Someone opened the same grant at the same moment (double click, two tabs): extend theirs;
-    // the sync inside retags the router entry we may just have added.
-    const winner = await findLiveGrant(ctx.db, input);
-    if (!winner) throw error;
-    return extendGrant(ctx, actor, winner.id, input.durationSeconds);
-  }
+    const confirmed = outcome !== undefined && outcome.kind !== 'absent';
+    try {
+      const grant = await ctx.db.transaction(async (tx) => {
+        const [row] = await tx
+          .insert(grants)
+          .values({
+            id,
+            userId: input.userId,
+            routerId: input.routerId,
+            family: input.family,
+            list: input.list,
+            address: input.address,
+            kind: input.kind ?? 'address',
+            source: input.source,
+            status: confirmed ? 'active' : 'pending',
+            expiresAt,
+            createdAt: now,
+            updatedAt: now,
+            activatedAt: confirmed ? now : null,
+            openedBy: actor.label,
+            routerEntryId: outcome?.kind === 'present' ? outcome.entryId : null,
+            lastError: problem?.message ?? null,
+            attempts: problem ? 1 : 0,
+            nextAttemptAt: problem ? new Date(now.getTime() + retryDelayMs(0)) : null,
+            requestId: input.requestId ?? null,
+            deviceId: input.deviceId ?? null,
+          })
+          .returning();
+        await recordAudit(
+          tx,
+          grantAudit(actor, 'grant.open', row!, {
+            durationSeconds: input.durationSeconds,
+            ...(outcome?.kind === 'covered' ? { coveredByUnmanagedEntry: outcome.unmanagedEntryId } : {}),
+            ...(problem ? { routerError: problem.code } : {}),
+          }),
+        );
+        return row!;
+      });
+      if (confirmed) metrics().grantsOpened.inc({ router: input.routerId, source: input.source });
+      if (problem) metrics().grantsFailed.inc({ router: input.routerId, code: problem.code });
+      return {
+        kind: 'opened' as const,
+        outcome: {
+          grant,
+          confirmed,
+          extended: false,
+          covered: outcome?.kind === 'covered',
+          ...(problem ? { error: problem } : {}),
+        },
+      };
+    } catch (error) {
+      if (isUniqueViolation(error)) return { kind: 'raced' as const };
+      // The grant could not be recorded: take back the entry just added (fail closed), or the
+      // router would keep an address open that no grant stands behind. A fresh add means no
+      // entry existed for this address before, so removing it restores the router as it was.
+      if (outcome?.kind === 'present' && !outcome.adopted) {
+        await ctx
+          .clientFor(input.routerId)
+          .then((client) => ensureEntry(client, key, null))
+          .catch(() => {});
+      }
+      throw error;
+    }
+  });
+  if (opened.kind === 'opened') return opened.outcome;
+  // Someone opened the same grant at the same moment (double click, two tabs): extend theirs;
+  // the sync inside retags the router entry we may just have added.
+  const winner = await findLiveGrant(ctx.db, input);
+  if (!winner) throw new Error('A concurrent open of this grant vanished; try again.');
+  return extendGrant(ctx, actor, winner.id, input.durationSeconds);
 }
 
 /**
@@ -417,17 +431,21 @@ async function confirmAfterChange(
   flags: { extended?: boolean },
 ): Promise<GrantOutcome> {
   try {
-    const outcome = await syncKey(ctx, grant.routerId, keyOf(grant));
-    // Statuses only need a transaction when something was waiting on the router.
-    const needsSettling =
-      grant.status !== 'active' || grant.nextAttemptAt !== null || grant.lastError !== null;
-    let fresh = grant;
-    if (needsSettling) {
-      const changed = await settleGroup(ctx.db, grant.routerId, keyOf(grant), now, actor);
-      fresh =
-        changed.find((g) => g.id === grant.id) ??
-        (await ctx.db.select().from(grants).where(eq(grants.id, grant.id)))[0]!;
-    }
+    const { outcome, fresh } = await withEntryLock(entryLockKey(grant.routerId, keyOf(grant)), async () => {
+      const synced = await syncKeySnapshot(ctx, grant.routerId, keyOf(grant));
+      // Statuses only need a transaction when something was waiting on the router.
+      const needsSettling = synced.group.some(
+        (g) => g.status !== 'active' || g.nextAttemptAt !== null || g.lastError !== null,
+      );
+      if (!needsSettling) return { outcome: synced.outcome, fresh: grant };
+      const changed = await settleGroup(ctx.db, synced.group, now, actor);
+      return {
+        outcome: synced.outcome,
+        fresh:
+          changed.find((g) => g.id === grant.id) ??
+          (await ctx.db.select().from(grants).where(eq(grants.id, grant.id)))[0]!,
+      };
+    });
     if (flags.extended) metrics().grantsOpened.inc({ router: grant.routerId, source: grant.source });
     return {
       grant: fresh,
@@ -508,8 +526,10 @@ export async function retryDueGrants(
   let failed = 0;
   for (const g of keys.values()) {
     try {
-      await syncKey(ctx, g.routerId, keyOf(g));
-      await settleGroup(ctx.db, g.routerId, keyOf(g), now, actor);
+      await withEntryLock(entryLockKey(g.routerId, keyOf(g)), async () => {
+        const synced = await syncKeySnapshot(ctx, g.routerId, keyOf(g));
+        await settleGroup(ctx.db, synced.group, now, actor);
+      });
       settled++;
     } catch (error) {
       failed++;
