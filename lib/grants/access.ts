@@ -7,6 +7,7 @@ import type { Actor } from '../audit/actor';
 import { recordAudit } from '../audit/record';
 import { devices, type Grant, grants, routers, type User, users } from '../db/schema';
 import type { IpAddress } from '../net/ip';
+import { internalError } from '../observability/internal-error';
 import { clampDuration, effectivePolicy, listFor, listPolicies } from '../policies/service';
 import { fail, ok, type Result } from '../result';
 import {
@@ -60,7 +61,7 @@ export async function openAccessForUser(
         });
         return { ...base, ok: true, outcome };
       } catch (error) {
-        return { ...base, ok: false, error: { code: 'internal_error', message: (error as Error).message } };
+        return { ...base, ok: false, error: { code: 'internal_error', message: internalError(error) } };
       }
     }),
   );

@@ -7,6 +7,7 @@
 import type { Actor } from '../audit/actor';
 import type { User } from '../db/schema';
 import { parseHostname } from '../net/hostname';
+import { internalError } from '../observability/internal-error';
 import { clampDuration, effectivePolicy, listFor } from '../policies/service';
 import { fail, ok, type Result } from '../result';
 import type { ListFamily } from '../routeros';
@@ -62,7 +63,7 @@ export async function openHostnameAccess(
         });
         return { ...base, ok: true, outcome };
       } catch (error) {
-        return { ...base, ok: false, error: { code: 'internal_error', message: (error as Error).message } };
+        return { ...base, ok: false, error: { code: 'internal_error', message: internalError(error) } };
       }
     }),
   );

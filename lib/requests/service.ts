@@ -19,6 +19,7 @@ import {
 } from '../db/schema';
 import { type GrantContext, type GrantOutcome, openGrant } from '../grants/service';
 import type { IpAddress } from '../net/ip';
+import { internalError } from '../observability/internal-error';
 import { effectivePolicy, listFor, type PolicyTarget } from '../policies/service';
 import { fail, ok, type Result } from '../result';
 import { formatDuration } from '../routeros';
@@ -381,7 +382,7 @@ export async function approveRequest(
         });
         return { ...t, ok: true, outcome };
       } catch (error) {
-        return { ...t, ok: false, error: { code: 'internal_error', message: (error as Error).message } };
+        return { ...t, ok: false, error: { code: 'internal_error', message: internalError(error) } };
       }
     }),
   );

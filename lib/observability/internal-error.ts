@@ -1,0 +1,11 @@
+import { log } from './log';
+
+/**
+ * An unexpected failure inside a request: the details (which may hold SQL, parameters or paths)
+ * go to the log with an id, the person gets a plain sentence with that id to quote.
+ */
+export function internalError(error: unknown): string {
+  const ref = Math.random().toString(36).slice(2, 10);
+  log().error({ ref, err: error instanceof Error ? error.message : String(error) }, 'internal error');
+  return `Something went wrong on our side (reference ${ref}); nothing was changed for this router.`;
+}
