@@ -71,5 +71,16 @@ describe('request front', () => {
       body: 'x'.repeat(MAX_BODY_BYTES + 1),
     });
     expect(big.status).toBe(413);
+    // A chunked body has no length to check up front: refused outside server actions.
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${base}/api/auth/callback/credentials`, { method: 'POST' }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.write('x'.repeat(1000));
+      req.end();
+    });
+    expect(chunked).toBe(411);
   });
 });

@@ -100,6 +100,22 @@ export function createRequestFront(options: {
       res.end('Cross-site request refused.');
       return;
     }
+    // A body without a length (chunked) could stream without end into handlers that read it
+    // whole (the auth endpoints do); only server actions, which Next.js limits itself, may send one.
+    const streamed =
+      req.headers['transfer-encoding'] !== undefined && req.headers['content-length'] === undefined;
+    if (
+      streamed &&
+      !req.headers['next-action'] &&
+      !['GET', 'HEAD', 'OPTIONS'].includes(req.method ?? 'GET')
+    ) {
+      res.statusCode = 411;
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      res.setHeader('Connection', 'close');
+      res.end('Length required.');
+      req.resume();
+      return;
+    }
     const length = Number(req.headers['content-length'] ?? 0);
     if (Number.isFinite(length) && length > MAX_BODY_BYTES) {
       res.statusCode = 413;
