@@ -169,4 +169,54 @@ describe('signIn', () => {
     );
     expect(again.ok ? 'ok' : again.error.code).toBe('totp_invalid');
   });
+
+  it('parallel guesses cannot all slip under the limit: at most 5 passwords are checked', async () => {
+    const user = await makeUser(handle.db);
+    const before = verificationCounter.count;
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        signIn(
+          handle.db,
+          {
+            ...base,
+            clientAddress: `192.0.2.${120 + i}`,
+            username: user.username,
+            password: `guess-${i}-xxxx`,
+          },
+          box,
+        ),
+      ),
+    );
+    const checked = results.filter((r) => !r.ok && r.error.code === 'invalid_credentials').length;
+    expect(checked).toBeLessThanOrEqual(5);
+    expect(verificationCounter.count - before).toBe(checked);
+    expect(results.filter((r) => !r.ok && r.error.code === 'throttled').length).toBe(12 - checked);
+  });
+
+  it('one TOTP code signs in once, even when two sign-ins race with it', async () => {
+    const user = await makeUser(handle.db);
+    const secret = newTotpSecret();
+    await handle.db
+      .update(users)
+      .set({ totpSecretEnc: box.seal(secret, 'totp-secret'), totpEnabledAt: new Date() })
+      .where(eq(users.id, user.id));
+    const code = await generate({ secret });
+    const results = await Promise.all(
+      [1, 2].map((i) =>
+        signIn(
+          handle.db,
+          {
+            ...base,
+            clientAddress: `192.0.2.${140 + i}`,
+            username: user.username,
+            password: TEST_PASSWORD,
+            code,
+          },
+          box,
+        ),
+      ),
+    );
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.filter((r) => !r.ok && r.error.code === 'totp_invalid')).toHaveLength(1);
+  });
 });

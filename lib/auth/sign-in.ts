@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import type { Actor } from '../audit/actor';
 import { recordAudit } from '../audit/record';
 import { secretBox } from '../crypto';
@@ -15,6 +15,7 @@ import {
   addressKey,
   checkThrottle,
   clearFailures,
+  forgetAttempts,
   minutesLabel,
   recordFailure,
 } from './throttle';
@@ -53,12 +54,16 @@ export async function signIn(
   const actor: Actor = { userId: null, label: username || '(empty)', clientAddress: input.clientAddress };
   const keys = [accountKey(username), ...(input.clientAddress ? [addressKey(input.clientAddress)] : [])];
 
+  // Every attempt is recorded as a failure before it is judged, so parallel guesses count each
+  // other and cannot all slip under the limit; a refused or successful attempt is taken back.
+  const attempt = await recordFailure(db, keys);
   for (const [key, rule] of [
     [keys[0]!, ACCOUNT_RULE],
     ...(keys[1] ? [[keys[1], ADDRESS_RULE] as const] : []),
   ] as const) {
-    const state = await checkThrottle(db, key, rule);
+    const state = await checkThrottle(db, key, rule, new Date(), true);
     if (state.throttled) {
+      await forgetAttempts(db, attempt);
       const minutes = minutesLabel(state.retryAfterMs);
       metrics().throttled.inc({ kind: `sign_in_${key.split(':')[0]}` });
       await recordAudit(db, {
@@ -88,7 +93,6 @@ export async function signIn(
     const reason = !user ? 'unknown_user' : !passwordOk ? 'wrong_password' : 'disabled';
     metrics().signInFailures.inc({ reason });
     await db.transaction(async (tx) => {
-      await recordFailure(tx, keys);
       await recordAudit(tx, {
         actor: { ...actor, userId: user?.id ?? null },
         action: 'auth.sign_in_failed',
@@ -106,6 +110,8 @@ export async function signIn(
   if (user.totpEnabledAt && user.totpSecretEnc) {
     const code = (input.code ?? '').trim();
     if (!code) {
+      // The password was right; asking for the second step is not a failed attempt.
+      await forgetAttempts(db, attempt);
       return {
         ok: false,
         error: { code: 'totp_required', message: 'Enter the 6-digit code from your authenticator app.' },
@@ -120,7 +126,6 @@ export async function signIn(
     if (totpStep === undefined && recoveryCodeId === undefined) {
       metrics().signInFailures.inc({ reason: 'wrong_code' });
       await db.transaction(async (tx) => {
-        await recordFailure(tx, keys);
         await recordAudit(tx, {
           actor: { ...actor, userId: user.id },
           action: 'auth.sign_in_failed',
@@ -148,11 +153,19 @@ export async function signIn(
         .returning({ id: recoveryCodes.id });
       if (used.length === 0) return null;
     }
-    await tx
-      .update(users)
-      .set({ lastSignInAt: now, ...(totpStep !== undefined ? { totpLastStep: totpStep } : {}) })
-      .where(eq(users.id, user.id));
+    if (totpStep !== undefined) {
+      // A code counts once: the step only moves forward, so a second sign-in racing with the same
+      // code finds it taken (RFC 6238 §5.2).
+      const stepped = await tx
+        .update(users)
+        .set({ totpLastStep: totpStep })
+        .where(and(eq(users.id, user.id), or(isNull(users.totpLastStep), lt(users.totpLastStep, totpStep))))
+        .returning({ id: users.id });
+      if (stepped.length === 0) return null;
+    }
+    await tx.update(users).set({ lastSignInAt: now }).where(eq(users.id, user.id));
     await clearFailures(tx, keys[0]!);
+    await forgetAttempts(tx, attempt);
     const { token, session } = await createSession(tx, {
       userId: user.id,
       clientAddress: input.clientAddress,
@@ -173,7 +186,7 @@ export async function signIn(
     return token;
   });
   if (!sessionToken) {
-    return { ok: false, error: { code: 'totp_invalid', message: 'That recovery code was already used.' } };
+    return { ok: false, error: { code: 'totp_invalid', message: 'That code was already used.' } };
   }
   return { ok: true, user, sessionToken };
 }

@@ -1,4 +1,4 @@
-import { and, count, eq, gte, lt, min } from 'drizzle-orm';
+import { and, count, eq, gte, inArray, lt, min } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
 import { authFailures } from '../db/schema';
 
@@ -23,21 +23,32 @@ export async function checkThrottle(
   key: string,
   rule: ThrottleRule,
   now = new Date(),
+  /** The attempt being decided is already recorded (reserved) and counted among the failures. */
+  includesOwn = false,
 ): Promise<ThrottleState> {
   const since = new Date(now.getTime() - rule.windowMs);
   const [row] = await db
     .select({ failures: count(), oldest: min(authFailures.at) })
     .from(authFailures)
     .where(and(eq(authFailures.key, key), gte(authFailures.at, since)));
-  const failures = Number(row?.failures ?? 0);
+  const failures = Number(row?.failures ?? 0) - (includesOwn ? 1 : 0);
   if (failures < rule.limit || !row?.oldest) return { throttled: false };
   const oldest = new Date(row.oldest);
   return { throttled: true, retryAfterMs: Math.max(1000, oldest.getTime() + rule.windowMs - now.getTime()) };
 }
 
-export async function recordFailure(db: Queryable, keys: string[], now = new Date()): Promise<void> {
-  if (keys.length === 0) return;
-  await db.insert(authFailures).values(keys.map((key) => ({ key, at: now })));
+export async function recordFailure(db: Queryable, keys: string[], now = new Date()): Promise<number[]> {
+  if (keys.length === 0) return [];
+  const rows = await db
+    .insert(authFailures)
+    .values(keys.map((key) => ({ key, at: now })))
+    .returning({ id: authFailures.id });
+  return rows.map((r) => r.id);
+}
+
+/** Takes back recorded attempts (a refused or a successful one is not a failure). */
+export async function forgetAttempts(db: Queryable, ids: number[]): Promise<void> {
+  if (ids.length > 0) await db.delete(authFailures).where(inArray(authFailures.id, ids));
 }
 
 /** A successful sign-in forgives the account's failures (not the address's). */

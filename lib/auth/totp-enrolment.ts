@@ -8,7 +8,8 @@ import type { Db } from '../db/client';
 import { recoveryCodes, sessions, users } from '../db/schema';
 import { fail, ok, type Result } from '../result';
 import { findUserById } from '../users/service';
-import { hashPassword, passwordProblem, verifyPassword } from './password';
+import { hashPassword, passwordProblem } from './password';
+import { confirmPassword } from './reauth';
 import { hashRecoveryCode, newRecoveryCodes, newTotpSecret, totpUri, verifyTotp } from './totp';
 
 /**
@@ -77,8 +78,9 @@ export async function disableTotp(
   const user = await findUserById(db, userId);
   if (!user) return fail('not_found', 'No such user.');
   const byAdmin = actor.userId !== userId && actor.role === 'admin';
-  if (!byAdmin && !(await verifyPassword(user.passwordHash, password ?? ''))) {
-    return fail('wrong_password', 'Your password is not right.', { password: 'Your password is not right.' });
+  if (!byAdmin) {
+    const check = await confirmPassword(db, user, password ?? '');
+    if (!check.ok) return fail(check.code, check.message, { password: check.message });
   }
   await db.transaction(async (tx) => {
     await tx
@@ -106,9 +108,8 @@ export async function regenerateRecoveryCodes(
 ): Promise<Result<{ recoveryCodes: string[] }>> {
   const user = await findUserById(db, userId);
   if (!user?.totpEnabledAt) return fail('not_enrolled', 'Turn on two-step sign-in first.');
-  if (!(await verifyPassword(user.passwordHash, password))) {
-    return fail('wrong_password', 'Your password is not right.', { password: 'Your password is not right.' });
-  }
+  const check = await confirmPassword(db, user, password);
+  if (!check.ok) return fail(check.code, check.message, { password: check.message });
   const codes = newRecoveryCodes();
   await db.transaction(async (tx) => {
     await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
@@ -140,10 +141,10 @@ export async function changeOwnPassword(
 ): Promise<Result<{ otherSessionsRevoked: number }>> {
   const user = await findUserById(db, input.userId);
   if (!user) return fail('not_found', 'No such user.');
-  if (!(await verifyPassword(user.passwordHash, input.current))) {
-    return fail('wrong_password', 'Your current password is not right.', {
-      currentPassword: 'Your current password is not right.',
-    });
+  const check = await confirmPassword(db, user, input.current);
+  if (!check.ok) {
+    const message = check.code === 'throttled' ? check.message : 'Your current password is not right.';
+    return fail(check.code, message, { currentPassword: message });
   }
   const problem = passwordProblem(input.next);
   if (problem) return fail('invalid_input', 'Check the new password.', { newPassword: problem });
