@@ -29,8 +29,6 @@ export const E2E = {
       KNOCKGATE_ADMIN_USER: this.admin.username,
       KNOCKGATE_ADMIN_PASSWORD: this.admin.password,
       LOG_LEVEL: 'info',
-      // Requests from ::1 come "through a trusted proxy": the forwarded-header tests use it.
-      TRUSTED_PROXIES: '::1',
       RECONCILE_INTERVAL_SECONDS: '3',
     };
   },

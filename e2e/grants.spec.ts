@@ -1,6 +1,15 @@
 import { expect, type Page, test } from '@playwright/test';
 import { E2E } from './env';
-import { apiSession, callAction, createUserViaUi, signInAsAdmin, signInOk, uniqueName } from './helpers';
+import {
+  apiSession,
+  callAction,
+  createUserViaUi,
+  rememberSecret,
+  signInAsAdmin,
+  signInOk,
+  uniqueName,
+} from './helpers';
+import { startInstance, stopInstance } from './instances';
 import { type SimProcess, startSimProcess } from './sim';
 
 /**
@@ -186,40 +195,101 @@ test('X-Forwarded-For is ignored from an untrusted peer and honoured from a trus
   const admin = await browser.newPage();
   await signInAsAdmin(admin);
   const untrustedUser = uniqueName('xff-a');
-  const trustedUser = uniqueName('xff-b');
   const pwA = await createUserViaUi(admin, untrustedUser);
-  const pwB = await createUserViaUi(admin, trustedUser);
   await admin.close();
 
+  // This server trusts no proxy: a forged header changes nothing.
   const forged = { 'x-forwarded-for': '203.0.113.9' };
   const untrusted = await apiSession(untrustedUser, pwA, { baseURL: E2E.baseUrl, headers: forged });
   const mine = await (await untrusted.get('/api/me/grants')).json();
   expect(mine.address).toBe('127.0.0.1');
   expect(mine.grants.map((g: { address: string }) => g.address)).toEqual(['127.0.0.1']);
   expect((await sim.entries()).some((e) => e.address === '203.0.113.9')).toBe(false);
+  for (const g of mine.grants) {
+    await callAction(untrusted, '/', 'app/(portal)/actions.ts#endAccessAction', { grantId: g.id });
+  }
+  await untrusted.dispose();
 
-  const viaProxy = await apiSession(trustedUser, pwB, { baseURL: E2E.baseUrlV6, headers: forged });
-  const theirs = await (await viaProxy.get('/api/me/grants')).json();
-  expect(theirs.address).toBe('203.0.113.9');
-  expect((await sim.entries()).filter((e) => e.address === '203.0.113.9')).toHaveLength(1);
+  // An instance behind a proxy on 127.0.0.1 (TRUSTED_PROXIES): the header names the client.
+  const proxied = await startInstance({ TRUSTED_PROXIES: '127.0.0.1' });
+  try {
+    const adminApi = await apiSession(E2E.admin.username, E2E.admin.password, {
+      baseURL: proxied.base,
+      headers: { 'x-forwarded-for': '192.0.2.250' },
+    });
+    const router = await callAction(
+      adminApi,
+      `${proxied.base}/`,
+      'app/(admin)/admin/routers/actions.ts#createRouterAction',
+      {
+        name: 'behind-proxy',
+        host: '127.0.0.1',
+        port: String(sim.apiPort),
+        username: 'admin',
+        password: '',
+        ipv4List: 'knockgate',
+        ipv6List: 'knockgate',
+        fingerprint: '',
+        enabled: 'on',
+      },
+    );
+    const routerId = /"id":"([0-9a-f-]{36})"/.exec(router.body)![1]!;
+    const policy = await callAction(
+      adminApi,
+      `${proxied.base}/`,
+      'app/(admin)/admin/policies/actions.ts#savePolicyAction',
+      {
+        name: 'proxied users',
+        subject: 'role:user',
+        defaultDuration: '1h',
+        maxDuration: '2h',
+        directAccess: 'on',
+        knockOnSignIn: 'on',
+        targets: routerId,
+      },
+    );
+    expect(policy.body).toContain('"ok":true');
+    const name = uniqueName('xff-b');
+    const created = await callAction(
+      adminApi,
+      `${proxied.base}/`,
+      'app/(admin)/admin/users/actions.ts#createUserAction',
+      {
+        username: name,
+        role: 'user',
+        email: '',
+        password: 'proxied-password-0123',
+      },
+    );
+    expect(created.body).toContain('"ok":true');
+    rememberSecret('proxied-password-0123');
 
-  // Clean up: end both grants through the portal's own action.
-  for (const [session, body] of [
-    [untrusted, mine],
-    [viaProxy, theirs],
-  ] as const) {
-    for (const g of body.grants) {
-      const res = await callAction(session, '/', 'app/(portal)/actions.ts#endAccessAction', {
+    const viaProxy = await apiSession(name, 'proxied-password-0123', {
+      baseURL: proxied.base,
+      headers: forged,
+    });
+    const theirs = await (await viaProxy.get('/api/me/grants')).json();
+    expect(theirs.address).toBe('203.0.113.9');
+    expect((await sim.entries()).filter((e) => e.address === '203.0.113.9')).toHaveLength(1);
+    for (const g of theirs.grants) {
+      const res = await callAction(viaProxy, `${proxied.base}/`, 'app/(portal)/actions.ts#endAccessAction', {
         grantId: g.id,
       });
       expect(res.body).toContain('"ok":true');
     }
+    expect((await sim.entries()).filter((e) => e.address === '203.0.113.9')).toEqual([]);
+
+    // The proxy forgot the header: the address is unknown and nothing opens (never the proxy's own).
+    const bare = await apiSession(name, 'proxied-password-0123', { baseURL: proxied.base });
+    const unknown = await (await bare.get('/api/me/grants')).json();
+    expect(unknown.address).toBeNull();
+    expect((await sim.entries()).some((e) => e.address === '127.0.0.1')).toBe(false);
+    await bare.dispose();
+    await viaProxy.dispose();
+    await adminApi.dispose();
+  } finally {
+    await stopInstance(proxied);
   }
-  expect(
-    (await sim.entries()).filter((e) => e.address === '203.0.113.9' || e.address === '127.0.0.1'),
-  ).toEqual([]);
-  await untrusted.dispose();
-  await viaProxy.dispose();
 });
 
 test("a user cannot end another user's grant nor use admin actions and routes (HTTP level)", async ({

@@ -3,11 +3,13 @@
  * every `intervalMs`, the leader expires grants and reconciles each enabled router; every
  * `retryMs` it retries router changes that failed (pending opens, pending revokes).
  */
-import { eq } from 'drizzle-orm';
+import { hostname } from 'node:os';
+import { eq, lt } from 'drizzle-orm';
 import { type Actor, systemActor } from '../audit/actor';
 import { recordAudit } from '../audit/record';
+import { pruneFailures } from '../auth/throttle';
 import type { Db } from '../db/client';
-import { routers } from '../db/schema';
+import { rateEvents, routers } from '../db/schema';
 import { metrics } from '../observability/metrics';
 import { applyRotation } from '../profiles/service';
 import { expireRequests } from '../requests/service';
@@ -57,18 +59,33 @@ export function startGrantWorker(options: WorkerOptions) {
   let rerun = false;
   const urgent = new Set<string>();
 
+  const instance = `${hostname()}:${process.pid}`;
+  async function noteLeadership(leader: boolean) {
+    if (status.leader === leader) return;
+    status.leader = leader;
+    log(
+      leader ? 'info' : 'warn',
+      leader ? 'this instance leads the reconciler' : 'this instance no longer leads',
+    );
+    await auditLeadership(options.db, leader, instance).catch(() => {});
+  }
+
   async function cycle(onlyRouter?: string): Promise<void> {
     if (!(await options.leader.check())) {
-      status.leader = false;
+      await noteLeadership(false);
       return;
     }
-    status.leader = true;
+    await noteLeadership(true);
     try {
       await expireGrants(ctx, actor);
       const ended = await endUncoveredAccess(ctx, actor);
       if (ended > 0) log('info', 'ended access no longer covered by a policy', { grants: ended });
       // Requests left undecided past their TTL end here (approve also refuses them on its own).
       await expireRequests(options.db, new Date());
+      // Throttling and rate-limit rows older than their longest window count for nothing.
+      const dayAgo = new Date(Date.now() - 24 * 3600_000);
+      await pruneFailures(options.db, dayAgo);
+      await options.db.delete(rateEvents).where(lt(rateEvents.at, dayAgo));
     } catch (error) {
       status.paused = `Database unavailable: ${(error as Error).message}`;
       log('error', 'reconciler paused: database unavailable', { error: (error as Error).message });
@@ -93,7 +110,17 @@ export function startGrantWorker(options: WorkerOptions) {
     for (const router of list) {
       if (stopped) return;
       if (onlyRouter && router.id !== onlyRouter) continue;
-      const report = await reconcileRouter(ctx, actor, router, orphans);
+      let report: ReconcileReport;
+      try {
+        report = await reconcileRouter(ctx, actor, router, orphans);
+      } catch (error) {
+        // One router's surprise (an unreadable stored password, say) must not stop the others.
+        log('error', 'reconcile of a router failed', {
+          router: router.name,
+          error: (error as Error).message,
+        });
+        continue;
+      }
       status.routers[router.id] = report;
       const m = metrics();
       m.reconcileDuration.observe(
@@ -158,6 +185,12 @@ export function startGrantWorker(options: WorkerOptions) {
   let retrying = false;
   async function retryTick() {
     if (retrying || stopped || !options.leader.isLeader) return;
+    // Leadership is re-checked first: a lost database connection released the lock, and a former
+    // leader must not keep retrying beside the new one.
+    if (!(await options.leader.check())) {
+      await noteLeadership(false);
+      return;
+    }
     retrying = true;
     try {
       await retryDueGrants(ctx, actor);

@@ -55,17 +55,35 @@ describe('resolveClientAddress', () => {
     ).toEqual({ family: 4, address: '198.51.100.1' });
   });
 
-  it('falls back to the proxy itself when the header is missing or garbage', () => {
+  it('never answers with the trusted proxy itself: a missing, empty or garbage header means unknown', () => {
+    for (const headers of [
+      {},
+      { 'x-forwarded-for': 'garbage' },
+      { 'x-forwarded-for': '' },
+      { 'x-forwarded-for': '203.0.113.9, junk' },
+    ]) {
+      expect(
+        resolveClientAddress({ peer: '10.0.0.2', headers, isTrusted: trusted, header: 'x-forwarded-for' }),
+      ).toBeUndefined();
+    }
     expect(
-      resolveClientAddress({ peer: '10.0.0.2', headers: {}, isTrusted: trusted, header: 'x-forwarded-for' }),
-    ).toEqual({ family: 4, address: '10.0.0.2' });
+      resolveClientAddress({
+        peer: '::1',
+        headers: { forwarded: 'proto=https' },
+        isTrusted: trusted,
+        header: 'forwarded',
+      }),
+    ).toBeUndefined();
+  });
+
+  it('a client inside the trusted range behind a trusted proxy is itself', () => {
     expect(
       resolveClientAddress({
         peer: '10.0.0.2',
-        headers: { 'x-forwarded-for': 'garbage' },
+        headers: { 'x-forwarded-for': '10.1.2.3' },
         isTrusted: trusted,
         header: 'x-forwarded-for',
       }),
-    ).toEqual({ family: 4, address: '10.0.0.2' });
+    ).toEqual({ family: 4, address: '10.1.2.3' });
   });
 });

@@ -18,15 +18,18 @@ export function resolveClientAddress(options: {
   const peer = normalizeSocketAddress(options.peer);
   if (!peer) return undefined;
   if (!options.isTrusted(peer)) return peer;
+  // From a trusted proxy the proxy's own address is never the answer: granting it would open the
+  // firewall for everyone behind that proxy. No usable header means "unknown" (fail closed).
   const hops = forwardedHops(options.headers, options.header);
-  if (hops === undefined) return peer;
+  if (hops === undefined || hops.length === 0) return undefined;
   // Right-most first; stop at the first untrusted hop.
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = hops[i];
-    if (!hop) return peer; // unparsable hop: do not guess past it
+    if (!hop) return undefined; // unparsable hop: do not guess past it
     if (!options.isTrusted(hop)) return hop;
   }
-  return hops[0] ?? peer;
+  // Every hop is a trusted address: the client itself is inside the trusted range.
+  return hops[0];
 }
 
 /** Parsed hops, left to right; `undefined` entries are hops that did not parse. */
