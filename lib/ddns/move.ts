@@ -5,7 +5,7 @@
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Actor } from '../audit/actor';
-import { type Device, grants, LIVE_GRANT_STATUSES } from '../db/schema';
+import { type Device, devices, grants, LIVE_GRANT_STATUSES } from '../db/schema';
 import { extendGrant, type GrantContext, type GrantOutcome, openGrant, revokeGrant } from '../grants/service';
 import { listFor, type PolicyTarget } from '../policies/service';
 import type { ListFamily } from '../routeros';
@@ -108,6 +108,24 @@ async function moveOne(
       grantId: null,
       replaced: [],
       error: outcome.error ?? { code: 'router_unreachable', message: 'The router did not confirm.' },
+    };
+  }
+  // The device may have been revoked while this update was in flight (it authenticated just
+  // before): the revocation wins, and what this update opened is taken back.
+  const [still] = await ctx.db
+    .select({ revokedAt: devices.revokedAt })
+    .from(devices)
+    .where(eq(devices.id, device.id));
+  if (!still || still.revokedAt !== null) {
+    if (outcome.grant.deviceId === device.id) {
+      await revokeGrant(ctx, actor, outcome.grant.id, 'device revoked').catch(() => {});
+    }
+    return {
+      ...base,
+      state: 'failed',
+      grantId: null,
+      replaced: [],
+      error: { code: 'device_revoked', message: 'This device was revoked.' },
     };
   }
   const replaced: string[] = [];

@@ -431,3 +431,27 @@ describe('router down', () => {
     expect(onRouter('198.51.100.121')).toHaveLength(1);
   });
 });
+
+describe('a device revoked while its update is in flight', () => {
+  it('the revocation wins: what the update opened is taken back off the router', async () => {
+    const d = await ownerWithDevice();
+    const original = fx.ctx.clientFor;
+    // The revocation lands between the update's authentication and its router write.
+    fx.ctx.clientFor = async (routerId) => {
+      await db.db.update(devices).set({ revokedAt: new Date() }).where(eq(devices.id, d.device.id));
+      return original(routerId);
+    };
+    try {
+      const res = await d.update(`hostname=${d.device.name}&myip=198.51.100.177`);
+      expect(res.body).toBe('911');
+    } finally {
+      fx.ctx.clientFor = original;
+    }
+    expect(onRouter('198.51.100.177')).toEqual([]);
+    const live = await db.db
+      .select()
+      .from(grants)
+      .where(and(eq(grants.deviceId, d.device.id), eq(grants.status, 'active')));
+    expect(live).toEqual([]);
+  });
+});

@@ -230,15 +230,10 @@ export async function openGrant(ctx: GrantContext, actor: Actor, input: OpenInpu
   const now = nowOf(ctx);
   const existing = await findLiveGrant(ctx.db, input);
   if (existing) {
-    // An approved request or a device may extend a grant opened otherwise: link it, once.
-    if ((input.requestId && !existing.requestId) || (input.deviceId && !existing.deviceId)) {
-      await ctx.db
-        .update(grants)
-        .set({
-          ...(input.requestId && !existing.requestId ? { requestId: input.requestId } : {}),
-          ...(input.deviceId && !existing.deviceId ? { deviceId: input.deviceId } : {}),
-        })
-        .where(eq(grants.id, existing.id));
+    // An approved request that extends a grant opened otherwise is linked to it, once. (A device
+    // is not: its later moves must not end access the person opened themselves.)
+    if (input.requestId && !existing.requestId) {
+      await ctx.db.update(grants).set({ requestId: input.requestId }).where(eq(grants.id, existing.id));
     }
     return extendGrant(ctx, actor, existing.id, input.durationSeconds);
   }
