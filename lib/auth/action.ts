@@ -31,8 +31,11 @@ export const notAllowed: ErrorValue = { code: 'not_allowed', message: 'You are n
 export function validatedAction<S extends z.ZodType, T>(
   schema: S,
   options: {
-    roles?: Role[] /** Fields sent once per value (checkbox groups, multi-selects). */;
+    roles?: Role[];
+    /** Fields sent once per value (checkbox groups, multi-selects). */
     arrays?: string[];
+    /** Allowed while the person must still replace a password an admin reset. */
+    duringPasswordChange?: boolean;
   },
   handler: (input: z.output<S>, current: CurrentUser) => Promise<ActionResult<T>>,
 ) {
@@ -40,6 +43,12 @@ export function validatedAction<S extends z.ZodType, T>(
     const current = await getCurrentUser();
     if (!current) return { ok: false, error: notSignedIn };
     if (options.roles && !options.roles.includes(current.user.role)) return { ok: false, error: notAllowed };
+    if (current.user.mustChangePassword && !options.duringPasswordChange) {
+      return {
+        ok: false,
+        error: { code: 'password_change_required', message: 'Choose a new password under Account first.' },
+      };
+    }
     const raw: Record<string, unknown> = formData instanceof FormData ? Object.fromEntries(formData) : {};
     for (const name of options.arrays ?? []) {
       raw[name] = formData instanceof FormData ? formData.getAll(name).map(String) : [];

@@ -76,10 +76,13 @@ export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
 /** Pages: anonymous → sign-in page (coming back afterwards). */
 export async function requireUser(nextPath?: string): Promise<CurrentUser> {
   const current = await getCurrentUser();
+  const path = nextPath ?? (await headers()).get(REQUEST_PATH_HEADER) ?? '/';
   if (!current) {
-    const target = safeNextPath(nextPath ?? (await headers()).get(REQUEST_PATH_HEADER));
+    const target = safeNextPath(path);
     redirect(target === '/' ? '/signin' : `/signin?next=${encodeURIComponent(target)}`);
   }
+  // A password an admin reset must be replaced before anything else.
+  if (current.user.mustChangePassword && !path.startsWith('/account')) redirect('/account');
   return current;
 }
 

@@ -8,6 +8,7 @@ import { fixtureActor, routerEntries, startRouterFixture } from '@/tests/router-
 import { reconcileRouter } from './reconciler';
 import { extendGrant, openGrant, retryDueGrants, revokeGrant } from './service';
 import { grantTag } from './tag';
+import { userGrantViews } from './views';
 
 /**
  * The grant service through the real parts: a migrated database (PGlite or PostgreSQL) and the
@@ -428,3 +429,32 @@ async function savePolicyFor(userId: string) {
     .returning();
   return row!;
 }
+
+describe('the portal view', () => {
+  it('shows every live grant and those ended in the last hour, whatever the number of older ended ones', async () => {
+    const user = await makeUser(db.db);
+    const live = await open(user.id, nextAddress(), 600);
+    const old = new Date(Date.now() - 3 * 3600_000);
+    await db.db.insert(grants).values(
+      Array.from({ length: 120 }, (_, i) => ({
+        id: crypto.randomUUID(),
+        userId: user.id,
+        routerId: fx.router.id,
+        family: 'ip' as const,
+        list: 'knockgate',
+        address: `10.250.${i >> 8}.${i & 255}`,
+        source: 'ddns' as const,
+        status: 'expired' as const,
+        expiresAt: old,
+        endedAt: old,
+        createdAt: new Date(),
+        updatedAt: old,
+        openedBy: 'test',
+      })),
+    );
+    const recent = await open(user.id, nextAddress(), 600);
+    await revokeGrant(fx.ctx, fixtureActor, recent.grant.id);
+    const views = await userGrantViews(db.db, user.id);
+    expect(views.map((v) => v.id).sort()).toEqual([live.grant.id, recent.grant.id].sort());
+  });
+});

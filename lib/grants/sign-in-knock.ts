@@ -10,7 +10,8 @@ import { getGrantContext } from './context';
  * sign-in; the grant then shows as pending in the portal and is retried.
  */
 export async function knockOnSignIn(user: User, address: IpAddress | undefined): Promise<void> {
-  if (!address) return;
+  // No access before a password an admin reset has been replaced.
+  if (!address || user.mustChangePassword) return;
   const ctx = await getGrantContext();
   const effective = await effectivePolicy(ctx.db, user);
   if (!effective?.policy.knockOnSignIn || !effective.policy.directAccess) return;

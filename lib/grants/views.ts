@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, or } from 'drizzle-orm';
+import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
 import { type Grant, grants, LIVE_GRANT_STATUSES, routers, users } from '../db/schema';
 import { addressListPath, parseAddressListRow, routerQuery } from '../routeros';
@@ -71,6 +71,8 @@ export async function userGrantViews(
   options: { ctx?: GrantContext; routerTimeoutMs?: number; routerPresence?: boolean } = {},
 ): Promise<GrantView[]> {
   const since = new Date(Date.now() - 3600_000);
+  // Live grants, and those that ended in the last hour — chosen in SQL, so that many ended
+  // grants (a device moving often) can never push a live one out of the page.
   const rows = await db
     .select(columns)
     .from(grants)
@@ -81,19 +83,16 @@ export async function userGrantViews(
         eq(grants.userId, userId),
         or(
           inArray(grants.status, [...LIVE_GRANT_STATUSES]),
-          and(inArray(grants.status, ['revoked', 'expired'])),
+          and(
+            inArray(grants.status, ['revoked', 'expired']),
+            sql`coalesce(${grants.endedAt}, ${grants.updatedAt}) > ${since.toISOString()}::timestamptz`,
+          ),
         ),
       ),
     )
     .orderBy(desc(grants.createdAt))
-    .limit(50);
-  const views = rows
-    .filter(
-      (r) =>
-        LIVE_GRANT_STATUSES.includes(r.grant.status as never) ||
-        (r.grant.endedAt ?? r.grant.updatedAt) > since,
-    )
-    .map(toView);
+    .limit(200);
+  const views = rows.map(toView);
   const named = views.filter((v) => v.kind === 'hostname' && v.status === 'active');
   const live = views.filter((v) => LIVE_GRANT_STATUSES.includes(v.status as never));
   await Promise.all([

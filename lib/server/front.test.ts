@@ -82,5 +82,10 @@ describe('request front', () => {
       req.end();
     });
     expect(chunked).toBe(411);
+    const crossSiteUpdate = await fetch(`${base}/nic/update?hostname=x`, {
+      headers: { 'sec-fetch-site': 'cross-site' },
+    });
+    expect(crossSiteUpdate.status).toBe(403);
+    expect((await fetch(`${base}/nic/update?hostname=x`)).status).toBe(200);
   });
 });

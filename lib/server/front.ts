@@ -94,7 +94,10 @@ export function createRequestFront(options: {
       );
     });
 
-    if (isCrossSiteWrite(req.method, req.headers.origin, req.headers.host)) {
+    // DynDNS2 updates are GETs that a browser with saved Basic credentials could be tricked into
+    // sending from another site; device clients never send Sec-Fetch-Site.
+    const crossSiteUpdate = path.startsWith('/nic/') && req.headers['sec-fetch-site'] === 'cross-site';
+    if (crossSiteUpdate || isCrossSiteWrite(req.method, req.headers.origin, req.headers.host)) {
       res.statusCode = 403;
       res.setHeader('Content-Type', 'text/plain; charset=utf-8');
       res.end('Cross-site request refused.');

@@ -20,7 +20,7 @@ export const changePasswordAction = validatedAction(
     currentPassword: z.string().min(1, 'Enter your current password.'),
     newPassword: z.string().min(1, 'Enter a new password.'),
   }),
-  {},
+  { duringPasswordChange: true },
   async (input, { user, session, actor }) => {
     const result = await changeOwnPassword(await getDb(), actor, {
       userId: user.id,
@@ -81,7 +81,7 @@ export const regenerateRecoveryCodesAction = validatedAction(
 /** The interface language follows the person to every browser they sign in on. */
 export const saveLocaleAction = validatedAction(
   z.object({ locale: z.enum(locales, { error: 'Unknown language.' }) }),
-  {},
+  { duringPasswordChange: true },
   async ({ locale }, { user }) => {
     await (await getDb()).update(users).set({ locale }).where(eq(users.id, user.id));
     return { ok: true, data: { locale } };
