@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /** A random URL-safe token with `bytes` of entropy. */
 export function randomToken(bytes = 32): string {
@@ -8,10 +8,4 @@ export function randomToken(bytes = 32): string {
 /** Tokens with ≥128 bits of entropy need no slow hash: SHA-256 is enough to store them. */
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

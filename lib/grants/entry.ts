@@ -57,8 +57,20 @@ export class EntryNotSettledError extends Error {
   }
 }
 
-/** Timeouts within this many seconds of the desired value are left alone (reconcile drift). */
+/**
+ * Whether a router entry's timeout must be set again. An entry never outlives its grant (fail
+ * closed): anything more than a second above the grant's remaining time is cut back; an entry up
+ * to `TIMEOUT_TOLERANCE_SECONDS` short is left alone (clock drift, the time the round trip took).
+ */
 export const TIMEOUT_TOLERANCE_SECONDS = 5;
+
+export function timeoutNeedsSetting(routerSeconds: number | null, desiredSeconds: number): boolean {
+  return (
+    routerSeconds === null ||
+    routerSeconds > desiredSeconds + 1 ||
+    routerSeconds < desiredSeconds - TIMEOUT_TOLERANCE_SECONDS
+  );
+}
 
 export async function entriesForKey(client: RouterClient, key: EntryKey): Promise<AddressListEntry[]> {
   const rows = await client.print(addressListPath(key.family), {
@@ -130,10 +142,7 @@ export async function ensureEntry(
   if (keep) {
     const change: { comment?: string; timeoutSeconds?: number } = {};
     if (keep.comment !== grantTag(desired.ownerId)) change.comment = grantTag(desired.ownerId);
-    if (
-      keep.timeoutSeconds === null ||
-      Math.abs(keep.timeoutSeconds - desired.timeoutSeconds) > TIMEOUT_TOLERANCE_SECONDS
-    ) {
+    if (timeoutNeedsSetting(keep.timeoutSeconds, desired.timeoutSeconds)) {
       change.timeoutSeconds = desired.timeoutSeconds;
     }
     if (change.comment !== undefined || change.timeoutSeconds !== undefined) {

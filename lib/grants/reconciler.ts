@@ -6,7 +6,8 @@
  */
 import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Actor } from '../audit/actor';
-import { auditEvents, type Grant, grants, LIVE_GRANT_STATUSES, policyTargets } from '../db/schema';
+import { type AuditInput, recordAuditMany } from '../audit/record';
+import { type Grant, grants, LIVE_GRANT_STATUSES, policyTargets } from '../db/schema';
 import {
   type AddressListEntry,
   addressListPath,
@@ -16,9 +17,9 @@ import {
   routerQuery,
 } from '../routeros';
 import { describeRouterError } from '../routers/service';
-import { type EntryKey, ensureEntry, storedAddress } from './entry';
+import { type EntryKey, ensureEntry, storedAddress, timeoutNeedsSetting } from './entry';
 import { desiredFor, type GrantContext, grantAudit } from './service';
-import { grantIdFromComment, isKnockgateComment } from './tag';
+import { grantIdFromComment, grantTag, isKnockgateComment } from './tag';
 
 export type ReconcileReport = {
   routerId: string;
@@ -181,10 +182,8 @@ export async function reconcileRouter(
       desired === null
         ? tagged.length > 0
         : tagged.length !== 1 ||
-          tagged[0]!.comment !== `knockgate:${desired.ownerId}` ||
-          tagged[0]!.timeoutSeconds === null ||
-          tagged[0]!.timeoutSeconds > desired.timeoutSeconds + 5 ||
-          tagged[0]!.timeoutSeconds < desired.timeoutSeconds - 5;
+          tagged[0]!.comment !== grantTag(desired.ownerId) ||
+          timeoutNeedsSetting(tagged[0]!.timeoutSeconds, desired.timeoutSeconds);
     try {
       if (needsWork) {
         const outcome = await ensureEntry(client, key, desired, known);
@@ -296,7 +295,7 @@ export async function reconcileRouter(
         : [];
       report.activated = activated.length;
       report.revokeConfirmed = confirmed.length;
-      const rows = [
+      const rows: AuditInput[] = [
         ...activated.map((g) => grantAudit(actor, 'grant.activate', g, { by: 'reconciler' })),
         ...confirmed.map((g) => grantAudit(actor, 'grant.revoke_confirmed', g, { by: 'reconciler' })),
       ];
@@ -313,23 +312,10 @@ export async function reconcileRouter(
             updated: report.updated,
             covered: report.covered,
             liveGrants: report.liveGrants,
-          } as never,
+          },
         });
       }
-      for (let i = 0; i < rows.length; i += 1000) {
-        await tx.insert(auditEvents).values(
-          rows.slice(i, i + 1000).map((a) => ({
-            actorUserId: actor.userId,
-            actor: actor.label,
-            clientAddress: actor.clientAddress,
-            action: a.action,
-            targetType: a.targetType,
-            targetId: a.targetId,
-            target: a.target,
-            details: a.details,
-          })),
-        );
-      }
+      await recordAuditMany(tx, rows);
     });
   } catch {
     // Statuses are settled again on the next cycle.
@@ -386,8 +372,4 @@ async function confirmRemovable(
   }
   orphans.set(routerId, unknownNow);
   return out;
-}
-
-export function describeReconcileError(error: unknown): string {
-  return isRouterError(error) ? describeRouterError(error) : (error as Error).message;
 }

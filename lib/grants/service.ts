@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import type { Actor } from '../audit/actor';
-import { recordAudit } from '../audit/record';
+import { recordAudit, recordAuditMany } from '../audit/record';
 import type { Db, Queryable } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
 import { auditEvents, type Grant, type GrantSource, grants, LIVE_GRANT_STATUSES } from '../db/schema';
@@ -56,8 +56,9 @@ const keyOf = (g: Pick<Grant, 'family' | 'list' | 'address'>): EntryKey => ({
   list: g.list,
   address: g.address,
 });
+/** Whole seconds left, rounded down: a router entry must never outlive its grant. */
 const remainingSeconds = (expiresAt: Date, now: Date) =>
-  Math.max(1, Math.ceil((expiresAt.getTime() - now.getTime()) / 1000));
+  Math.max(1, Math.floor((expiresAt.getTime() - now.getTime()) / 1000));
 
 /** Backoff for router retries: 2 s, 4 s, 8 s … capped at 5 minutes. */
 export function retryDelayMs(attempts: number): number {
@@ -246,7 +247,11 @@ export async function openGrant(ctx: GrantContext, actor: Actor, input: OpenInpu
     let problem: { code: string; message: string } | undefined;
     try {
       const client = await ctx.clientFor(input.routerId);
-      const fast = await tryAddEntry(client, key, { ownerId: id, timeoutSeconds: input.durationSeconds });
+      // Time left when the entry is written, not when the grant was asked for.
+      const fast = await tryAddEntry(client, key, {
+        ownerId: id,
+        timeoutSeconds: remainingSeconds(expiresAt, new Date()),
+      });
       if (fast.kind === 'present') outcome = fast;
       // Slow path: the router already holds this list+address (our lost ack, another grant of the
       // group, or an unmanaged entry). Decide with the group, including the new grant.
@@ -472,23 +477,10 @@ export async function expireGrants(ctx: GrantContext, actor: Actor): Promise<Gra
       .set({ status: 'expired', endedAt: sql`${grants.expiresAt}`, nextAttemptAt: null, updatedAt: now })
       .where(and(inArray(grants.status, ['pending', 'active']), lte(grants.expiresAt, now)))
       .returning();
-    if (expired.length > 0) {
-      await tx.insert(auditEvents).values(
-        expired.map((g) => {
-          const a = grantAudit(actor, 'grant.expire', g);
-          return {
-            actorUserId: actor.userId,
-            actor: actor.label,
-            clientAddress: actor.clientAddress,
-            action: a.action,
-            targetType: a.targetType,
-            targetId: a.targetId,
-            target: a.target,
-            details: a.details,
-          };
-        }),
-      );
-    }
+    await recordAuditMany(
+      tx,
+      expired.map((g) => grantAudit(actor, 'grant.expire', g)),
+    );
     return expired;
   });
 }
@@ -541,13 +533,4 @@ export async function retryDueGrants(
     }
   }
   return { settled, failed };
-}
-
-/** Live grants of one user, newest first (the portal's own view). */
-export async function grantsOfUser(db: Queryable, userId: string) {
-  return db
-    .select()
-    .from(grants)
-    .where(and(eq(grants.userId, userId), inArray(grants.status, [...LIVE_GRANT_STATUSES])))
-    .orderBy(sql`${grants.createdAt} desc`);
 }

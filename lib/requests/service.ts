@@ -7,7 +7,7 @@
  */
 import { and, count, eq, gt, lte, ne, sql } from 'drizzle-orm';
 import { type Actor, systemActor } from '../audit/actor';
-import { recordAudit } from '../audit/record';
+import { recordAudit, recordAuditMany } from '../audit/record';
 import type { Db, Queryable } from '../db/client';
 import {
   type AccessRequest,
@@ -447,26 +447,15 @@ export async function expireRequests(
       .set({ status: 'expired', updatedAt: now })
       .where(and(eq(accessRequests.status, 'pending'), lte(accessRequests.expiresAt, now)))
       .returning();
-    if (rows.length > 0) {
-      await tx.insert(auditEvents).values(
-        rows.map((r) => {
-          const a = requestAudit(systemActor, 'request.expire', r, {
-            before: { status: 'pending' },
-            expiresAt: r.expiresAt.toISOString(),
-          });
-          return {
-            actorUserId: null,
-            actor: systemActor.label,
-            clientAddress: null,
-            action: a.action,
-            targetType: a.targetType,
-            targetId: a.targetId,
-            target: a.target,
-            details: a.details,
-          };
+    await recordAuditMany(
+      tx,
+      rows.map((r) =>
+        requestAudit(systemActor, 'request.expire', r, {
+          before: { status: 'pending' },
+          expiresAt: r.expiresAt.toISOString(),
         }),
-      );
-    }
+      ),
+    );
     return rows;
   });
   if (expired.length > 0) {

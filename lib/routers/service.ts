@@ -254,9 +254,3 @@ export function describeRouterError(error: unknown): string {
       return error.message;
   }
 }
-
-export async function routerById(db: Queryable, id: string): Promise<Router> {
-  const router = await findRouter(db, id);
-  if (!router) throw new Error(`Unknown router ${id}`);
-  return router;
-}

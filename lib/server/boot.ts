@@ -66,8 +66,7 @@ export async function boot(options: BootOptions) {
     gateway,
     leader,
     intervalMs: env.RECONCILE_INTERVAL_SECONDS * 1000,
-    log: (level, message, data) =>
-      console[level === 'info' ? 'log' : level](`[reconciler] ${message}`, data ?? ''),
+    log: (level, message, data) => log()[level]({ component: 'reconciler', ...data }, message),
   });
 
   return {
