@@ -136,6 +136,12 @@ async function serve(args: string[]): Promise<void> {
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
+  if (process.env.KNOCKGATE_SIM_EXIT_WITH_STDIN === '1') {
+    // Started by a parent process (sim/process.ts): its end closes our stdin.
+    process.stdin.once('end', () => void stop());
+    process.stdin.once('error', () => void stop());
+    process.stdin.resume();
+  }
 }
 
 const argv = process.argv.slice(2);

@@ -25,7 +25,10 @@ export function spawnSimulator(
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, ['--import', 'tsx', 'sim/cli.ts', ...args], {
       cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
+      // The child watches its stdin: when this process dies, even by SIGKILL, the pipe closes
+      // and the simulator stops, so no router is left listening after a killed test run.
+      env: { ...process.env, KNOCKGATE_SIM_EXIT_WITH_STDIN: '1' },
+      stdio: ['pipe', 'pipe', 'inherit'],
     });
     process.once('exit', () => proc.kill('SIGKILL'));
     const timer = setTimeout(() => {
