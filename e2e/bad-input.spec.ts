@@ -102,6 +102,8 @@ type Case = {
   session: 'admin' | 'user';
   base: Record<string, string>;
   fields: Record<string, string[]>;
+  /** Rows a refusal must write (e.g. a wrong current password counts as a failed sign-in). */
+  writes?: Record<string, number>;
 };
 
 async function rowCounts(): Promise<Record<string, number>> {
@@ -381,6 +383,8 @@ test('every form field refuses malformed input clearly, writes nothing, never fa
         newPassword: ['', 'short', 'x'.repeat(300), 'corpus-password-0123'],
         currentPassword: ['', 'wrong-password'],
       },
+      // The wrong current password is a failed authentication: it is counted for throttling.
+      writes: { auth_failures: 1 },
     },
     {
       action: 'app/(portal)/account/actions.ts#confirmTotpAction',
@@ -410,8 +414,11 @@ test('every form field refuses malformed input clearly, writes nothing, never fa
       }
     }
     const after = await rowCounts();
-    // Refused forms write nothing; audit rows of failed sign-ins are not forms and none happen here.
-    expect(after, `${c.action} wrote something`).toEqual(before);
+    // Refused forms write nothing, except what a case declares (failed authentications count).
+    const expected = { ...before };
+    for (const [table, delta] of Object.entries(c.writes ?? {}))
+      expected[table] = (expected[table] ?? 0) + delta;
+    expect(after, `${c.action} wrote something`).toEqual(expected);
   }
 
   // The DynDNS2 endpoint with a real device token and malformed parameters.
