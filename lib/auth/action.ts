@@ -1,6 +1,7 @@
 import { unstable_rethrow } from 'next/navigation';
 import type { z } from 'zod';
 import type { Role } from '../db/schema';
+import { errorText } from '../observability/error-text';
 import { log } from '../observability/log';
 import type { ErrorValue } from '../result';
 import { type CurrentUser, getCurrentUser } from './guards';
@@ -68,7 +69,7 @@ export function validatedAction<S extends z.ZodType, T>(
       return await handler(parsed.data, current);
     } catch (error) {
       unstable_rethrow(error);
-      log().error({ err: error instanceof Error ? error.message : String(error) }, 'server action failed');
+      log().error({ err: errorText(error) }, 'server action failed');
       return {
         ok: false,
         error: { code: 'internal_error', message: 'Something went wrong; nothing was changed.' },

@@ -4,6 +4,7 @@ import { getDb } from '../db';
 import { getEnv } from '../env';
 import { knockOnSignIn } from '../grants/sign-in-knock';
 import { clientAddressFrom } from '../net/client-address';
+import { errorText } from '../observability/error-text';
 import { log } from '../observability/log';
 import { revokeSessionByToken, SESSION_TTL_MS } from './sessions';
 import { signIn } from './sign-in';
@@ -76,10 +77,7 @@ export function authOptions(): NextAuthOptions {
           try {
             await knockOnSignIn(result.user, address);
           } catch (error) {
-            log().error(
-              { err: error instanceof Error ? error.message : String(error) },
-              'sign-in knock failed',
-            );
+            log().error({ err: errorText(error) }, 'sign-in knock failed');
           }
           return { id: result.user.id, name: result.user.username, sessionToken: result.sessionToken };
         },

@@ -8,6 +8,7 @@ import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Actor } from '../audit/actor';
 import { type AuditInput, recordAuditMany } from '../audit/record';
 import { type Grant, grants, LIVE_GRANT_STATUSES, policyTargets } from '../db/schema';
+import { errorText } from '../observability/error-text';
 import {
   type AddressListEntry,
   addressListPath,
@@ -86,7 +87,7 @@ export async function reconcileRouter(
       .from(grants)
       .where(and(eq(grants.routerId, router.id), inArray(grants.status, [...LIVE_GRANT_STATUSES])));
   } catch (error) {
-    report.skipped = { reason: 'database_unavailable', message: (error as Error).message };
+    report.skipped = { reason: 'database_unavailable', message: errorText(error) };
     return finish();
   }
   report.liveGrants = live.length;
@@ -110,7 +111,7 @@ export async function reconcileRouter(
       lists.ipv6.add(list);
     }
   } catch (error) {
-    report.skipped = { reason: 'database_unavailable', message: (error as Error).message };
+    report.skipped = { reason: 'database_unavailable', message: errorText(error) };
     return finish();
   }
   const byKey = new Map<string, { key: EntryKey; entries: AddressListEntry[] }>();

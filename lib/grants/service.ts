@@ -10,7 +10,7 @@ import type { Actor } from '../audit/actor';
 import { recordAudit, recordAuditMany } from '../audit/record';
 import type { Db, Queryable } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
-import { auditEvents, type Grant, type GrantSource, grants, LIVE_GRANT_STATUSES } from '../db/schema';
+import { type Grant, type GrantSource, grants, LIVE_GRANT_STATUSES } from '../db/schema';
 import { metrics } from '../observability/metrics';
 import type { ListFamily, RouterClient } from '../routeros';
 import { isRouterError } from '../routeros';

@@ -1,3 +1,4 @@
+import { errorText } from './error-text';
 import { log } from './log';
 
 /**
@@ -6,6 +7,6 @@ import { log } from './log';
  */
 export function internalError(error: unknown): string {
   const ref = Math.random().toString(36).slice(2, 10);
-  log().error({ ref, err: error instanceof Error ? error.message : String(error) }, 'internal error');
+  log().error({ ref, err: errorText(error) }, 'internal error');
   return `Something went wrong on our side (reference ${ref}); nothing was changed for this router.`;
 }

@@ -11,6 +11,7 @@ import {
 } from '../net/forwarded';
 import { type IpAddress, normalizeSocketAddress } from '../net/ip';
 import { requestContext } from '../observability/context';
+import { errorText } from '../observability/error-text';
 import { log } from '../observability/log';
 import { metrics } from '../observability/metrics';
 import {
@@ -133,7 +134,7 @@ export function createRequestFront(options: {
     if (path.startsWith('/nic/')) frameWithContentLength(res);
     requestContext.run(context, () => {
       handle(req, res).catch((error: unknown) => {
-        log().error({ err: error instanceof Error ? error.message : String(error) }, 'request failed');
+        log().error({ err: errorText(error) }, 'request failed');
         if (!res.headersSent) {
           res.statusCode = 500;
           res.end('Internal error');

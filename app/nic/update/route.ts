@@ -1,6 +1,7 @@
 import { handleDyndnsUpdate } from '@/lib/ddns/update';
 import { getGrantContext } from '@/lib/grants/context';
 import { clientAddressFrom } from '@/lib/net/client-address';
+import { errorText } from '@/lib/observability/error-text';
 import { log } from '@/lib/observability/log';
 
 export const dynamic = 'force-dynamic';
@@ -24,7 +25,7 @@ async function update(request: Request): Promise<Response> {
     return new Response(result.body, { status: result.status, headers: result.headers });
   } catch (error) {
     // The database or something else on our side failed: 911 tells the client to retry later.
-    log().error({ err: error instanceof Error ? error.message : String(error) }, 'dyndns update failed');
+    log().error({ err: errorText(error) }, 'dyndns update failed');
     return new Response('911', {
       status: 200,
       headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
