@@ -364,6 +364,11 @@ export const accessRequests = pgTable(
     decidedAt: timestamp('decided_at', { withTimezone: true }),
     decidedBy: uuid('decided_by').references(() => users.id, { onDelete: 'set null' }),
     decisionNote: text('decision_note'),
+    /**
+     * When the grants of an approved request were recorded (active or pending). Still null after
+     * an approval means the process stopped before opening them: the worker opens them then.
+     */
+    grantsOpenedAt: timestamp('grants_opened_at', { withTimezone: true }),
   },
   (t) => [
     index('access_requests_status_idx').on(t.status, t.createdAt),

@@ -10,9 +10,10 @@ import { recordAudit } from '../audit/record';
 import { pruneFailures } from '../auth/throttle';
 import type { Db } from '../db/client';
 import { rateEvents, routers } from '../db/schema';
+import { errorText } from '../observability/error-text';
 import { metrics } from '../observability/metrics';
 import { applyRotation } from '../profiles/service';
-import { expireRequests } from '../requests/service';
+import { expireRequests, openInterruptedApprovals } from '../requests/service';
 import { endUncoveredAccess } from './access';
 import type { RouterGateway } from './gateway';
 import type { LeaderElector } from './leader';
@@ -87,8 +88,8 @@ export function startGrantWorker(options: WorkerOptions) {
       await pruneFailures(options.db, dayAgo);
       await options.db.delete(rateEvents).where(lt(rateEvents.at, dayAgo));
     } catch (error) {
-      status.paused = `Database unavailable: ${(error as Error).message}`;
-      log('error', 'reconciler paused: database unavailable', { error: (error as Error).message });
+      status.paused = `Database unavailable: ${errorText(error)}`;
+      log('error', 'reconciler paused: database unavailable', { error: errorText(error) });
       return;
     }
     let list: { id: string; name: string; ipv4List: string; ipv6List: string }[];
@@ -103,7 +104,7 @@ export function startGrantWorker(options: WorkerOptions) {
         .from(routers)
         .where(eq(routers.enabled, true));
     } catch (error) {
-      status.paused = `Database unavailable: ${(error as Error).message}`;
+      status.paused = `Database unavailable: ${errorText(error)}`;
       return;
     }
     status.paused = null;
@@ -117,7 +118,7 @@ export function startGrantWorker(options: WorkerOptions) {
         // One router's surprise (an unreadable stored password, say) must not stop the others.
         log('error', 'reconcile of a router failed', {
           router: router.name,
-          error: (error as Error).message,
+          error: errorText(error),
         });
         continue;
       }
@@ -147,6 +148,13 @@ export function startGrantWorker(options: WorkerOptions) {
         });
       }
     }
+    // Approvals whose grants were never recorded (a crash between the two) are completed.
+    try {
+      const done = await openInterruptedApprovals(ctx, actor);
+      if (done.opened + done.skipped > 0) log('info', 'completed interrupted approvals', done);
+    } catch (error) {
+      log('warn', 'completing interrupted approvals failed', { error: errorText(error) });
+    }
     // Rotating knock sequences move to the current time window (a no-op for fixed profiles).
     try {
       const rotated = await applyRotation(options.db, new Date(), { actor });
@@ -154,7 +162,7 @@ export function startGrantWorker(options: WorkerOptions) {
         if (r.outcome === 'failed') log('warn', 'knock profile rotation failed', { ...r });
       }
     } catch (error) {
-      log('warn', 'knock profile rotation failed', { error: (error as Error).message });
+      log('warn', 'knock profile rotation failed', { error: errorText(error) });
     }
     status.lastRunAt = new Date().toISOString();
   }
@@ -174,7 +182,7 @@ export function startGrantWorker(options: WorkerOptions) {
         try {
           await cycle(only);
         } catch (error) {
-          log('error', 'reconcile cycle failed', { error: (error as Error).message });
+          log('error', 'reconcile cycle failed', { error: errorText(error) });
         }
       } while (rerun && !stopped);
       running = null;
@@ -195,7 +203,7 @@ export function startGrantWorker(options: WorkerOptions) {
     try {
       await retryDueGrants(ctx, actor);
     } catch (error) {
-      log('warn', 'retry of pending grants failed', { error: (error as Error).message });
+      log('warn', 'retry of pending grants failed', { error: errorText(error) });
     } finally {
       retrying = false;
     }

@@ -1,7 +1,7 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
-import { accessRequests, auditEvents, grants, type User } from '@/lib/db/schema';
+import { accessRequests, auditEvents, grants, type User, users } from '@/lib/db/schema';
 import { singleProcessLeader } from '@/lib/grants/leader';
 import { retryDueGrants } from '@/lib/grants/service';
 import { grantTag } from '@/lib/grants/tag';
@@ -18,6 +18,7 @@ import {
   denyRequest,
   expireRequests,
   MAX_PENDING_PER_USER,
+  openInterruptedApprovals,
   pendingCountFor,
 } from './service';
 import { approvalQueue, requestsOfUser } from './views';
@@ -440,6 +441,103 @@ describe('approveRequest', () => {
     });
     expect(await grantsOf(r.id)).toHaveLength(1);
     expect(await auditOf(r.id)).toEqual(['request.create', 'request.approval', 'request.approve']);
+  });
+});
+
+describe('an approval interrupted before its grants were recorded', () => {
+  /** Makes the database refuse grant rows for one address (a real failure, not a mock). */
+  async function refuseGrantsFor(address: string) {
+    await db.db.execute(
+      sql.raw(`CREATE OR REPLACE FUNCTION test_refuse_grant() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.address = '${address}' THEN RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END $$`),
+    );
+    await db.db.execute(
+      sql.raw(
+        'CREATE TRIGGER test_refuse_grant BEFORE INSERT ON grants FOR EACH ROW EXECUTE FUNCTION test_refuse_grant()',
+      ),
+    );
+    return async () => {
+      await db.db.execute(sql.raw('DROP TRIGGER test_refuse_grant ON grants'));
+    };
+  }
+
+  async function interruptedApproval(seconds: number) {
+    const a = await requester();
+    const r = await ask(a, seconds);
+    const allow = await refuseGrantsFor(a.address);
+    let result: Awaited<ReturnType<typeof approveRequest>>;
+    try {
+      result = await approveRequest(fx.ctx, approver, actorFor(approver), r.id, {}, silent);
+    } finally {
+      await allow();
+    }
+    if (!result.ok || result.value.state !== 'approved') throw new Error('not approved');
+    expect(result.value.grants).toMatchObject([{ ok: false, error: { code: 'internal_error' } }]);
+    const [row] = await db.db.select().from(accessRequests).where(eq(accessRequests.id, r.id));
+    expect(row).toMatchObject({ status: 'approved', grantsOpenedAt: null });
+    expect(await grantsOf(r.id)).toEqual([]);
+    // Fail closed: the entry added before the grant row failed was taken back.
+    expect(routerEntries(fx.sim).filter((e) => e.address === a.address)).toEqual([]);
+    return { a, r };
+  }
+
+  it('a successful approval marks the request as opened', async () => {
+    const a = await requester();
+    const r = await ask(a, 3600);
+    await approveRequest(fx.ctx, approver, actorFor(approver), r.id, {}, silent);
+    const [row] = await db.db.select().from(accessRequests).where(eq(accessRequests.id, r.id));
+    expect(row!.grantsOpenedAt).toBeInstanceOf(Date);
+    expect(await openInterruptedApprovals(fx.ctx)).toEqual({ opened: 0, skipped: 0 });
+  });
+
+  it('the grant worker opens it for the time the approval has left, once', async () => {
+    const { a, r } = await interruptedApproval(3600);
+    // Inside the grace period the approval may still be opening its grants: left alone.
+    expect(await openInterruptedApprovals(fx.ctx)).toEqual({ opened: 0, skipped: 0 });
+    // Two minutes later (the decision moved back in time), the worker completes it.
+    await db.db
+      .update(accessRequests)
+      .set({ decidedAt: new Date(Date.now() - 120_000) })
+      .where(eq(accessRequests.id, r.id));
+    const worker = startGrantWorker({ db: db.db, gateway: fx.gateway, leader: singleProcessLeader() });
+    try {
+      await worker.ready;
+    } finally {
+      await worker.stop();
+    }
+    const [grant] = await grantsOf(r.id);
+    expect(grant).toMatchObject({ status: 'active', source: 'request', userId: a.user.id });
+    expect(grant!.openedBy).toBe('system');
+    const left = (grant!.expiresAt.getTime() - Date.now()) / 1000;
+    expect(left).toBeGreaterThan(3600 - 120 - 10);
+    expect(left).toBeLessThanOrEqual(3600 - 120);
+    const entries = routerEntries(fx.sim).filter((e) => e.address === a.address);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.comment).toBe(grantTag(grant!.id));
+    expect(entries[0]!.timeoutSeconds).toBeLessThanOrEqual(3600 - 120);
+    const [row] = await db.db.select().from(accessRequests).where(eq(accessRequests.id, r.id));
+    expect(row!.grantsOpenedAt).toBeInstanceOf(Date);
+    // Once done, never again.
+    expect(await openInterruptedApprovals(fx.ctx)).toEqual({ opened: 0, skipped: 0 });
+    expect(await grantsOf(r.id)).toHaveLength(1);
+  });
+
+  it('nothing is opened for a requester disabled meanwhile, or once the approved time has passed', async () => {
+    const first = await interruptedApproval(3600);
+    await db.db.update(users).set({ disabled: true }).where(eq(users.id, first.a.user.id));
+    const later = await interruptedApproval(600);
+    const past = { ...fx.ctx, now: () => new Date(Date.now() + 3 * 60_000) };
+    // The 10-minute approval still has 7 minutes: it opens; the disabled requester is skipped.
+    expect(await openInterruptedApprovals(past)).toEqual({ opened: 1, skipped: 1 });
+    expect(await grantsOf(first.r.id)).toEqual([]);
+    expect(routerEntries(fx.sim).filter((e) => e.address === first.a.address)).toEqual([]);
+    expect(await auditOf(first.r.id)).toEqual(['request.create', 'request.approve', 'request.open_skipped']);
+    expect(await grantsOf(later.r.id)).toHaveLength(1);
+
+    const expired = await interruptedApproval(600);
+    const tooLate = { ...fx.ctx, now: () => new Date(Date.now() + 11 * 60_000) };
+    expect(await openInterruptedApprovals(tooLate)).toEqual({ opened: 0, skipped: 0 });
+    expect(await grantsOf(expired.r.id)).toEqual([]);
   });
 });
 

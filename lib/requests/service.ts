@@ -5,18 +5,11 @@
  * request opens its grants through the grant service (source `request`), so a router outage shows
  * as a pending grant, never as done.
  */
-import { and, count, eq, gt, lte, ne, sql } from 'drizzle-orm';
+import { and, count, eq, gt, isNull, lte, ne, sql } from 'drizzle-orm';
 import { type Actor, systemActor } from '../audit/actor';
 import { recordAudit, recordAuditMany } from '../audit/record';
 import type { Db, Queryable } from '../db/client';
-import {
-  type AccessRequest,
-  accessRequests,
-  auditEvents,
-  requestApprovals,
-  type User,
-  users,
-} from '../db/schema';
+import { type AccessRequest, accessRequests, requestApprovals, type User, users } from '../db/schema';
 import { type GrantContext, type GrantOutcome, openGrant } from '../grants/service';
 import type { IpAddress } from '../net/ip';
 import { internalError } from '../observability/internal-error';
@@ -365,8 +358,24 @@ export async function approveRequest(
   if (!decided.ok || decided.value.state !== 'approved') return decided;
 
   const request = decided.value.request;
+  const grants = await openRequestGrants(ctx, actor, request, targets, request.approvedSeconds!);
+  notify('request.approved', request, actor);
+  return ok({ state: 'approved', request, grants });
+}
+
+/**
+ * Opens the grants of an approved request (each active, or pending while its router is away)
+ * and, once every one is recorded, marks the request so the worker does not open them again.
+ */
+async function openRequestGrants(
+  ctx: GrantContext,
+  actor: Actor,
+  request: AccessRequest,
+  targets: ResolvedTarget[],
+  durationSeconds: number,
+): Promise<OpenedTarget[]> {
   const family = familyOf(request);
-  const grants = await Promise.all(
+  const opened = await Promise.all(
     targets.map(async (t): Promise<OpenedTarget> => {
       try {
         const outcome = await openGrant(ctx, actor, {
@@ -377,7 +386,7 @@ export async function approveRequest(
           address: request.address,
           kind: request.kind,
           source: 'request',
-          durationSeconds: request.approvedSeconds!,
+          durationSeconds,
           requestId: request.id,
         });
         return { ...t, ok: true, outcome };
@@ -386,8 +395,70 @@ export async function approveRequest(
       }
     }),
   );
-  notify('request.approved', request, actor);
-  return ok({ state: 'approved', request, grants });
+  if (opened.every((o) => o.ok)) {
+    await ctx.db
+      .update(accessRequests)
+      .set({ grantsOpenedAt: nowOf(ctx) })
+      .where(eq(accessRequests.id, request.id));
+  }
+  return opened;
+}
+
+const nowOf = (ctx: GrantContext) => ctx.now?.() ?? new Date();
+
+/** An approval younger than this may still be opening its grants in the request that made it. */
+export const INTERRUPTED_APPROVAL_GRACE_MS = 60_000;
+
+/**
+ * Approved requests whose grants were never recorded (the process stopped, or the database
+ * failed, between the approval and the grants) get them now, for the time the approval has left.
+ * Run by the grant worker every cycle. A requester who was disabled or lost the policy's targets
+ * meanwhile gets nothing; the request is marked so it is not looked at again.
+ */
+export async function openInterruptedApprovals(
+  ctx: GrantContext,
+  actor: Actor = systemActor,
+): Promise<{ opened: number; skipped: number }> {
+  const now = nowOf(ctx);
+  const rows = await ctx.db
+    .select()
+    .from(accessRequests)
+    .where(
+      and(
+        eq(accessRequests.status, 'approved'),
+        isNull(accessRequests.grantsOpenedAt),
+        lte(accessRequests.decidedAt, new Date(now.getTime() - INTERRUPTED_APPROVAL_GRACE_MS)),
+        // Still inside the approved window (a second or more left).
+        sql`${accessRequests.decidedAt} + make_interval(secs => ${accessRequests.approvedSeconds}) > ${new Date(now.getTime() + 1000).toISOString()}::timestamptz`,
+      ),
+    )
+    .limit(100);
+  let opened = 0;
+  let skipped = 0;
+  for (const request of rows) {
+    const left = Math.floor(
+      (request.decidedAt!.getTime() + request.approvedSeconds! * 1000 - now.getTime()) / 1000,
+    );
+    const [requester] = await ctx.db.select().from(users).where(eq(users.id, request.userId));
+    const targets =
+      requester && !requester.disabled ? await targetsOfRequest(ctx.db, request, requester) : [];
+    if (targets.length === 0) {
+      await ctx.db.transaction(async (tx) => {
+        await tx.update(accessRequests).set({ grantsOpenedAt: now }).where(eq(accessRequests.id, request.id));
+        await recordAudit(
+          tx,
+          requestAudit(actor, 'request.open_skipped', request, {
+            reason: requester && !requester.disabled ? 'no_targets' : 'requester_disabled',
+          }),
+        );
+      });
+      skipped++;
+      continue;
+    }
+    const results = await openRequestGrants(ctx, actor, request, targets, left);
+    if (results.every((r) => r.ok)) opened++;
+  }
+  return { opened, skipped };
 }
 
 /** Denies a pending request, with an optional note for the requester. */
