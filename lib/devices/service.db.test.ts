@@ -8,7 +8,15 @@ import { createRouter } from '@/lib/routers/service';
 import { openTestDatabase } from '@/tests/db';
 import { actorFor, makeUser } from '@/tests/factories';
 import { fixtureActor, testBox } from '@/tests/router-fixture';
-import { authenticateDevice, createDevice, deleteDevice, listDevices, rotateDeviceToken } from './service';
+import {
+  authenticateDevice,
+  createDevice,
+  deleteDevice,
+  listDevices,
+  MAX_DEVICES_PER_USER,
+  revokeDevice,
+  rotateDeviceToken,
+} from './service';
 
 let db: DatabaseHandle;
 let routerId: string;
@@ -103,6 +111,34 @@ describe('devices', () => {
       await createDevice(db.db, user, actorFor(user), { name: 'r.example', routerId: otherRouterId }),
     ).toMatchObject({ ok: false, error: { fields: { routerId: expect.any(String) } } });
     expect((await listDevices(db.db, user.id)).map((d) => d.name)).toEqual(['taken.example']);
+  });
+
+  it(`at most ${MAX_DEVICES_PER_USER} live devices per person, also when created at once; a revoked one frees a place`, async () => {
+    const user = await owner();
+    const results = await Promise.all(
+      Array.from({ length: MAX_DEVICES_PER_USER + 3 }, (_, i) =>
+        createDevice(db.db, user, actorFor(user), {
+          name: `cap${i}.${user.id.slice(0, 8)}.example`,
+          routerId: null,
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.ok)).toHaveLength(MAX_DEVICES_PER_USER);
+    const refused = results.filter((r) => !r.ok);
+    expect(refused).toHaveLength(3);
+    for (const r of refused) expect(r).toMatchObject({ ok: false, error: { code: 'too_many_devices' } });
+    expect(await listDevices(db.db, user.id)).toHaveLength(MAX_DEVICES_PER_USER);
+    const first = results.find((r) => r.ok);
+    if (!first?.ok) throw new Error('no device');
+    // The device holds no grants, so no router is asked.
+    const noRouter = { db: db.db, clientFor: () => Promise.reject(new Error('no router in this test')) };
+    const revoked = await revokeDevice(noRouter, user, actorFor(user), first.value.device.id);
+    expect(revoked.ok).toBe(true);
+    const more = await createDevice(db.db, user, actorFor(user), {
+      name: `extra.${user.id.slice(0, 8)}.example`,
+      routerId: null,
+    });
+    expect(more.ok).toBe(true);
   });
 
   it("another user's device cannot be rotated or deleted; a live device cannot be deleted", async () => {

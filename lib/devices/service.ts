@@ -4,7 +4,7 @@
  * sends — and a random token shown once and stored as its SHA-256. The owner can rotate the token
  * or revoke the device; revoking ends the grants it holds.
  */
-import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull } from 'drizzle-orm';
 import type { Actor } from '../audit/actor';
 import { recordAudit } from '../audit/record';
 import { hashToken, randomToken } from '../crypto/tokens';
@@ -102,6 +102,9 @@ async function viewOf(db: Queryable, device: Device): Promise<DeviceView> {
   return (await listDevices(db, device.userId)).find((d) => d.id === device.id)!;
 }
 
+/** Devices a person may hold at once (revoked ones do not count). */
+export const MAX_DEVICES_PER_USER = 10;
+
 export async function createDevice(
   db: Db,
   user: Pick<User, 'id' | 'role'>,
@@ -122,6 +125,13 @@ export async function createDevice(
   const token = randomToken();
   try {
     const device = await db.transaction(async (tx) => {
+      // The person's row is locked so two creations at once cannot both pass the cap.
+      await tx.select({ id: users.id }).from(users).where(eq(users.id, user.id)).for('update');
+      const [{ value: live } = { value: 0 }] = await tx
+        .select({ value: count() })
+        .from(devices)
+        .where(and(eq(devices.userId, user.id), isNull(devices.revokedAt)));
+      if (live >= MAX_DEVICES_PER_USER) return null;
       const [row] = await tx
         .insert(devices)
         .values({ userId: user.id, name: name.value, tokenHash: hashToken(token), routerId: input.routerId })
@@ -129,6 +139,10 @@ export async function createDevice(
       await recordAudit(tx, deviceAudit(actor, 'device.create', row!));
       return row!;
     });
+    if (!device) {
+      const message = `At most ${MAX_DEVICES_PER_USER} devices per person; revoke one you no longer use.`;
+      return fail('too_many_devices', message, { name: message });
+    }
     return ok({ device: await viewOf(db, device), token });
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;

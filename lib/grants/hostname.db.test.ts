@@ -8,7 +8,7 @@ import { openTestDatabase } from '@/tests/db';
 import { actorFor, makeUser } from '@/tests/factories';
 import { fixtureActor, routerEntries, startRouterFixture } from '@/tests/router-fixture';
 import { endAccess } from './access';
-import { openHostnameAccess } from './hostname';
+import { MAX_HOSTNAMES_PER_USER, openHostnameAccess } from './hostname';
 import { liveRouterView } from './live';
 import { reconcileRouter } from './reconciler';
 import { grantTag } from './tag';
@@ -228,6 +228,38 @@ describe('host-name grants are refused', () => {
       family: 'ip',
     });
     expect(r2).toMatchObject({ ok: false, error: { code: 'request_required' } });
+  });
+
+  it(`more than ${MAX_HOSTNAMES_PER_USER} different names at once are refused; extending one still works; ending one frees a place`, async () => {
+    const user = await userWithPolicy();
+    const names = Array.from({ length: MAX_HOSTNAMES_PER_USER }, (_, i) => `cap${i}.dyn.example.net`);
+    const opened = [];
+    for (const name of names) opened.push(await openName(user, name));
+    const before = routerEntries(fx.sim).length;
+    const refused = await openHostnameAccess(fx.ctx, user, actorFor(user), {
+      hostname: 'one-more.dyn.example.net',
+      family: 'ip',
+    });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'too_many_hostnames', fields: { hostname: expect.any(String) } },
+    });
+    expect(routerEntries(fx.sim)).toHaveLength(before);
+    // The same name again is an extension, not a new name.
+    const again = await openHostnameAccess(fx.ctx, user, actorFor(user), {
+      hostname: names[0]!,
+      family: 'ip',
+    });
+    expect(again).toMatchObject({
+      ok: true,
+      value: { targets: [{ ok: true, outcome: { extended: true } }] },
+    });
+    await endAccess(fx.ctx, user, actorFor(user), opened[1]!.id);
+    const now = await openHostnameAccess(fx.ctx, user, actorFor(user), {
+      hostname: 'one-more.dyn.example.net',
+      family: 'ip',
+    });
+    expect(now.ok).toBe(true);
   });
 
   it('the same name may be open on the IPv4 and the IPv6 list at once (separate grants)', async () => {

@@ -4,8 +4,10 @@
  * dynamic entries, so access follows the name's address without Knockgate being told. The entry
  * carries the tag and a timeout like any grant; extend and end work as for addresses.
  */
+
+import { and, eq, inArray, ne } from 'drizzle-orm';
 import type { Actor } from '../audit/actor';
-import type { User } from '../db/schema';
+import { grants, LIVE_GRANT_STATUSES, type User } from '../db/schema';
 import { parseHostname } from '../net/hostname';
 import { internalError } from '../observability/internal-error';
 import { clampDuration, effectivePolicy, listFor } from '../policies/service';
@@ -20,6 +22,9 @@ export type HostnameAccessInput = {
   family: ListFamily;
   durationSeconds?: number;
 };
+
+/** Different host names one person may have open at once (extending one does not count). */
+export const MAX_HOSTNAMES_PER_USER = 5;
 
 export async function openHostnameAccess(
   ctx: GrantContext,
@@ -45,6 +50,22 @@ export async function openHostnameAccess(
   }
   const hostname = parsed.value;
   const duration = clampDuration(effective.policy, input.durationSeconds);
+  // Each name is a DNS lookup the router repeats for as long as it is listed: a few per person.
+  const others = await ctx.db
+    .selectDistinct({ address: grants.address })
+    .from(grants)
+    .where(
+      and(
+        eq(grants.userId, user.id),
+        eq(grants.kind, 'hostname'),
+        inArray(grants.status, [...LIVE_GRANT_STATUSES]),
+        ne(grants.address, hostname),
+      ),
+    );
+  if (others.length >= MAX_HOSTNAMES_PER_USER) {
+    const message = `At most ${MAX_HOSTNAMES_PER_USER} host names open at once; end one you no longer use.`;
+    return fail('too_many_hostnames', message, { hostname: message });
+  }
 
   const targets = await Promise.all(
     effective.targets.map(async (target): Promise<TargetOutcome> => {
