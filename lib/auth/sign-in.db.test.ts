@@ -94,6 +94,33 @@ describe('signIn', () => {
     expect(sixth.error.message).toMatch(/Try again in 1[45] minutes\./);
   });
 
+  it('a hammered throttled account adds one audit row per window, not one per refusal', async () => {
+    const user = await makeUser(handle.db);
+    const attempt = (i: number) =>
+      signIn(
+        handle.db,
+        {
+          ...base,
+          clientAddress: `192.0.2.${(i % 200) + 1}`,
+          username: user.username,
+          password: 'nope nope nope',
+        },
+        box,
+      );
+    for (let i = 0; i < 5; i++) await attempt(i);
+    const codes = [];
+    for (let i = 5; i < 30; i++) {
+      const r = await attempt(i);
+      codes.push(r.ok ? 'ok' : r.error.code);
+    }
+    expect(new Set(codes)).toEqual(new Set(['throttled']));
+    const audits = await handle.db.select().from(auditEvents).where(eq(auditEvents.target, user.username));
+    expect(audits.filter((a) => a.action === 'auth.sign_in_failed')).toHaveLength(5);
+    const throttled = audits.filter((a) => a.action === 'auth.sign_in_throttled');
+    expect(throttled).toHaveLength(1);
+    expect(throttled[0]!.details).toMatchObject({ key: 'account', throttleKey: `account:${user.username}` });
+  });
+
   it('throttles per client address across accounts', async () => {
     for (let i = 0; i < 20; i++) {
       await signIn(

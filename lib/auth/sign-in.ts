@@ -1,10 +1,10 @@
-import { and, eq, isNull, lt, or } from 'drizzle-orm';
+import { and, eq, gte, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Actor } from '../audit/actor';
 import { recordAudit } from '../audit/record';
 import { secretBox } from '../crypto';
 import type { SecretBox } from '../crypto/secret-box';
 import type { Db } from '../db/client';
-import { recoveryCodes, type User, users } from '../db/schema';
+import { auditEvents, recoveryCodes, type User, users } from '../db/schema';
 import { metrics } from '../observability/metrics';
 import { verifyPassword } from './password';
 import { createSession } from './sessions';
@@ -18,6 +18,7 @@ import {
   forgetAttempts,
   minutesLabel,
   recordFailure,
+  type ThrottleRule,
 } from './throttle';
 import { hashRecoveryCode, normalizeRecoveryCode, verifyTotp } from './totp';
 
@@ -39,6 +40,23 @@ export type SignInError =
 export type SignInResult = { ok: true; user: User; sessionToken: string } | { ok: false; error: SignInError };
 
 const GENERIC = 'Wrong user name or password.';
+
+/** Whether a throttled refusal for this key is already in the audit log within the rule's window. */
+async function throttleAudited(db: Db, key: string, rule: ThrottleRule): Promise<boolean> {
+  const since = new Date(Date.now() - rule.windowMs);
+  const [row] = await db
+    .select({ id: auditEvents.id })
+    .from(auditEvents)
+    .where(
+      and(
+        eq(auditEvents.action, 'auth.sign_in_throttled'),
+        gte(auditEvents.at, since),
+        sql`${auditEvents.details}->>'throttleKey' = ${key}`,
+      ),
+    )
+    .limit(1);
+  return row !== undefined;
+}
 
 /**
  * The whole sign-in decision, independent of the auth framework. Unknown user, wrong password
@@ -66,13 +84,18 @@ export async function signIn(
       await forgetAttempts(db, attempt);
       const minutes = minutesLabel(state.retryAfterMs);
       metrics().throttled.inc({ kind: `sign_in_${key.split(':')[0]}` });
-      await recordAudit(db, {
-        actor,
-        action: 'auth.sign_in_throttled',
-        targetType: 'user',
-        target: username,
-        details: { key: key.split(':')[0], retryAfterMinutes: minutes },
-      });
+      // Refused attempts cost no password check, so they can arrive as fast as the network
+      // allows; the append-only audit log gets the first refusal per key and window, the metric
+      // counts them all.
+      if (!(await throttleAudited(db, key, rule))) {
+        await recordAudit(db, {
+          actor,
+          action: 'auth.sign_in_throttled',
+          targetType: 'user',
+          target: username,
+          details: { key: key.split(':')[0], throttleKey: key, retryAfterMinutes: minutes },
+        });
+      }
       return {
         ok: false,
         error: {
