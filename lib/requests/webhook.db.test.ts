@@ -27,7 +27,7 @@ import {
  */
 type Received = { headers: http.IncomingHttpHeaders; body: string; respond: (status: number) => void };
 
-async function receiver(mode: { status?: number; hang?: boolean } = {}) {
+async function receiver(mode: { status?: number | ((event: string) => number); hang?: boolean } = {}) {
   const received: Received[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -41,7 +41,12 @@ async function receiver(mode: { status?: number; hang?: boolean } = {}) {
         res.end('ok');
       };
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), respond });
-      if (!mode.hang) respond(mode.status ?? 200);
+      if (!mode.hang)
+        respond(
+          typeof mode.status === 'function'
+            ? mode.status(String(req.headers['x-knockgate-event']))
+            : (mode.status ?? 200),
+        );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -65,8 +70,10 @@ let notifier: ReturnType<typeof webhookNotifier>;
 beforeAll(async () => {
   db = await openTestDatabase();
   fx = await startRouterFixture(db.db);
+  // One attempt per event here; retries have their own test and notifier below.
   notifier = webhookNotifier(db.db, {
     box: testBox,
+    retryDelaysMs: [],
     onResult: (result, payload) => results.push({ result, payload }),
   });
 });
@@ -263,6 +270,74 @@ describe('webhook', () => {
     const mine = results.filter((r) => r.payload.request?.id === request.id);
     expect(mine).toHaveLength(2);
     for (const r of mine) expect(r.result).toMatchObject({ delivered: false });
+  });
+
+  it('a delivery answered 503 is retried with the same id, each send signed, until it lands; 400 is not retried', async () => {
+    // "created" (sent by the file's own notifier) lands; "approved" meets 503, 503, 200; later: 400.
+    const answers = [503, 503, 200];
+    const hook = await receiver({
+      status: (event) => (event === 'request.created' ? 200 : (answers.shift() ?? 400)),
+    });
+    const attempts: { result: DeliveryResult; payload: WebhookPayload; attempt: number }[] = [];
+    const retrying = webhookNotifier(db.db, {
+      box: testBox,
+      retryDelaysMs: [20, 40, 80],
+      onResult: (result, payload, attempt) => attempts.push({ result, payload, attempt }),
+    });
+    try {
+      const secret = await configure(hook.url);
+      const { request } = await pendingRequest();
+      const b = await approver();
+      await approveRequest(fx.ctx, b, actorFor(b), request.id, {}, { notify: retrying });
+      await retrying.idle();
+      // The "approved" event: 503, 503, then 200 — three sends of one delivery.
+      const approved = attempts.filter((a) => a.payload.event === 'request.approved');
+      expect(approved.map((a) => [a.attempt, a.result])).toEqual([
+        [1, { delivered: false, status: 503, error: 'HTTP 503' }],
+        [2, { delivered: false, status: 503, error: 'HTTP 503' }],
+        [3, { delivered: true, status: 200 }],
+      ]);
+      const sent = hook.received.filter((r) => r.headers['x-knockgate-event'] === 'request.approved');
+      expect(sent).toHaveLength(3);
+      expect(new Set(sent.map((r) => r.headers['x-knockgate-delivery']))).toEqual(
+        new Set([approved[0]!.payload.deliveryId]),
+      );
+      for (const r of sent) expect(opensslVerifies(secret, r)).toBe(true);
+
+      // The receiver now answers 400: the next event is sent once and given up.
+      const denied = await pendingRequest();
+      await notifier.idle();
+      const before = hook.received.length;
+      retrying('request.cancelled', denied.request, fixtureActor);
+      await retrying.idle();
+      expect(hook.received.length).toBe(before + 1);
+      expect(attempts.at(-1)).toMatchObject({
+        attempt: 1,
+        result: { delivered: false, status: 400 },
+        payload: { request: { id: denied.request.id } },
+      });
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('a receiver that never answers well is tried 1 + retries times, then given up', async () => {
+    const hook = await receiver({ status: 502 });
+    const attempts: number[] = [];
+    const retrying = webhookNotifier(db.db, {
+      box: testBox,
+      retryDelaysMs: [10, 10],
+      onResult: (_result, _payload, attempt) => attempts.push(attempt),
+    });
+    try {
+      await configure(hook.url);
+      const { request } = await pendingRequest();
+      retrying('request.cancelled', request, fixtureActor);
+      await retrying.idle();
+      expect(attempts).toEqual([1, 2, 3]);
+    } finally {
+      await hook.close();
+    }
   });
 
   it('the secret is stored encrypted, shown only when made, and the change is audited without it', async () => {

@@ -16,6 +16,8 @@ import { randomToken } from '../crypto/tokens';
 import type { Db, Queryable } from '../db/client';
 import { type AccessRequest, routers, settings, users } from '../db/schema';
 import { checkboxField } from '../forms/fields';
+import { errorText } from '../observability/error-text';
+import { log } from '../observability/log';
 import { fail, ok, type Result } from '../result';
 import { formatDuration } from '../routeros';
 
@@ -164,7 +166,7 @@ export async function deliverWebhook(
   try {
     stored = await readStored(db);
   } catch (error) {
-    return { delivered: false, error: `settings unreadable: ${(error as Error).message}` };
+    return { delivered: false, error: `settings unreadable: ${errorText(error)}` };
   }
   if (!stored?.enabled || !stored.url) return null;
   try {
@@ -191,7 +193,7 @@ export async function deliverWebhook(
     if (response.status >= 200 && response.status < 300) return { delivered: true, status: response.status };
     return { delivered: false, status: response.status, error: `HTTP ${response.status}` };
   } catch (error) {
-    return { delivered: false, error: (error as Error).message };
+    return { delivered: false, error: errorText(error) };
   }
 }
 
@@ -255,23 +257,52 @@ export async function requestPayload(
 
 export type RequestNotifier = (event: RequestEventName, request: AccessRequest, actor: Actor) => void;
 
+/** Waits before the 2nd, 3rd and 4th attempt of a delivery that failed in a way worth retrying. */
+export const RETRY_DELAYS_MS = [5_000, 30_000, 120_000];
+
+/** No answer, a timeout, 429 or 5xx may pass; any other answer will be the same next time. */
+function worthRetrying(result: DeliveryResult): boolean {
+  if (!result || result.delivered) return false;
+  return result.status === undefined || result.status === 429 || result.status >= 500;
+}
+
 /**
  * A notifier that queues webhook deliveries and sends them one after another in the background.
- * It returns at once; `idle()` resolves when the queue is empty (tests, shutdown).
+ * A delivery that fails with no answer, 429 or 5xx is tried again after each of `retryDelaysMs`
+ * with the same delivery id (receivers drop duplicates by it) and a fresh timestamp and
+ * signature; a waiting retry never holds up later deliveries. The queue lives in this process:
+ * retries still waiting when it stops are lost (the audit log keeps every event).
+ * It returns at once; `idle()` resolves when nothing is queued, sending or waiting to retry.
  */
 export function webhookNotifier(
   db: Queryable,
-  options: { box?: SecretBox; onResult?: (result: DeliveryResult, payload: WebhookPayload) => void } = {},
+  options: {
+    box?: SecretBox;
+    retryDelaysMs?: number[];
+    onResult?: (result: DeliveryResult, payload: WebhookPayload, attempt: number) => void;
+  } = {},
 ) {
+  const delays = options.retryDelaysMs ?? RETRY_DELAYS_MS;
   const queue: (() => Promise<void>)[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  const idleWaiters: (() => void)[] = [];
   let running: Promise<void> | null = null;
   const report =
     options.onResult ??
-    ((result: DeliveryResult, payload: WebhookPayload) => {
+    ((result: DeliveryResult, payload: WebhookPayload, attempt: number) => {
       if (result && !result.delivered) {
-        console.warn(`[webhook] ${payload.event} ${payload.deliveryId} not delivered: ${result.error}`);
+        const final = attempt > delays.length || !worthRetrying(result);
+        log()[final ? 'warn' : 'info'](
+          { event: payload.event, deliveryId: payload.deliveryId, attempt, error: result.error },
+          final ? 'webhook not delivered' : 'webhook not delivered yet; will retry',
+        );
       }
     });
+
+  function settleIdle() {
+    if (running || queue.length > 0 || timers.size > 0) return;
+    for (const resolve of idleWaiters.splice(0)) resolve();
+  }
 
   function pump() {
     running ??= (async () => {
@@ -280,16 +311,36 @@ export function webhookNotifier(
         try {
           await job();
         } catch (error) {
-          console.warn('[webhook] delivery failed:', (error as Error).message);
+          log().warn({ error: errorText(error) }, 'webhook delivery failed');
         }
       }
       running = null;
+      settleIdle();
     })();
+  }
+
+  function attempt(payload: WebhookPayload, n: number): () => Promise<void> {
+    return async () => {
+      const result = await deliverWebhook(db, payload, options.box ?? secretBox());
+      report(result, payload, n);
+      if (n <= delays.length && worthRetrying(result)) {
+        const timer = setTimeout(
+          () => {
+            timers.delete(timer);
+            queue.push(attempt(payload, n + 1));
+            pump();
+          },
+          delays[n - 1],
+        );
+        timer.unref();
+        timers.add(timer);
+      }
+    };
   }
 
   const notify: RequestNotifier = (event, request, actor) => {
     if (queue.length >= QUEUE_LIMIT) {
-      console.warn(`[webhook] queue full; ${event} for request ${request.id} dropped`);
+      log().warn({ event, requestId: request.id }, 'webhook queue full; event dropped');
       return;
     }
     const snapshot = { ...request };
@@ -297,11 +348,17 @@ export function webhookNotifier(
       const settings = await webhookSettings(db).catch(() => null);
       if (!settings?.enabled) return;
       const payload = await requestPayload(db, event, snapshot, actor);
-      report(await deliverWebhook(db, payload, options.box ?? secretBox()), payload);
+      await attempt(payload, 1)();
     });
     pump();
   };
-  return Object.assign(notify, { idle: () => running ?? Promise.resolve() });
+  return Object.assign(notify, {
+    idle: () =>
+      new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        settleIdle();
+      }),
+  });
 }
 
 const notifierKey = Symbol.for('knockgate.requestNotifier');
