@@ -18,6 +18,7 @@ const deviceId = z.uuid({ message: 'Unknown device.' });
 
 // Each answer carries the caller's fresh device list, so the page updates in place. A token in
 // the clear appears only in the answer that created it (create, rotate) and nowhere else.
+// Messages per target are in the caller's language, like the errors.
 
 /** Puts a host name on every list the caller's policy names; the router resolves it. */
 export const openHostnameAction = validatedAction(
@@ -26,7 +27,7 @@ export const openHostnameAction = validatedAction(
     family: z.enum(['ip', 'ipv6'], { error: 'Choose IPv4 or IPv6.' }).optional().default('ip'),
   }),
   {},
-  async (input, { user, actor }) => {
+  async (input, { user, actor }, { text }) => {
     const ctx = await getGrantContext();
     const result = await openHostnameAccess(ctx, user, actor, input);
     if (!result.ok) return result;
@@ -34,11 +35,12 @@ export const openHostnameAction = validatedAction(
       ok: true,
       data: {
         hostname: result.value.hostname,
-        targets: result.value.targets.map((t) => ({
-          router: t.routerName,
-          list: t.list,
-          ...(t.ok ? describeOutcome(t.outcome) : { state: 'failed' as const, message: t.error.message }),
-        })),
+        targets: result.value.targets.map((t) => {
+          const outcome = t.ok
+            ? describeOutcome(t.outcome)
+            : { state: 'failed' as const, message: t.error.message };
+          return { router: t.routerName, list: t.list, ...outcome, message: text(outcome.message) };
+        }),
       },
     };
   },
@@ -78,14 +80,17 @@ export const rotateDeviceAction = validatedAction(
 export const revokeDeviceAction = validatedAction(
   z.object({ deviceId }),
   {},
-  async (input, { user, actor }) => {
+  async (input, { user, actor }, { text }) => {
     const ctx = await getGrantContext();
     const result = await revokeDevice(ctx, user, actor, input.deviceId);
     if (!result.ok) return result;
     return {
       ok: true,
       data: {
-        ended: result.value.ended.map(describeOutcome),
+        ended: result.value.ended.map((g) => {
+          const outcome = describeOutcome(g);
+          return { ...outcome, message: text(outcome.message) };
+        }),
         devices: await listDevices(ctx.db, user.id),
       },
     };

@@ -30,7 +30,7 @@ type ApproveData = {
 export const approveRequestAction = validatedAction(
   approveFormSchema,
   approvers,
-  async ({ requestId, duration, note }, { user, actor }): Promise<ActionResult<ApproveData>> => {
+  async ({ requestId, duration, note }, { user, actor }, { text }): Promise<ActionResult<ApproveData>> => {
     const result = await approveRequest(await getGrantContext(), user, actor, requestId, {
       seconds: duration,
       note,
@@ -51,7 +51,7 @@ export const approveRequestAction = validatedAction(
             router: g.routerName,
             list: g.list,
             state: described?.state ?? 'failed',
-            message: described?.message ?? (g.ok ? '' : g.error.message),
+            message: text(described?.message ?? (g.ok ? '' : g.error.message)),
           };
         }),
       },
@@ -83,9 +83,10 @@ export const saveWebhookAction = validatedAction(
 export const testWebhookAction = validatedAction(
   z.object({}),
   { roles: ['admin'] },
-  async (_input, { actor }) => {
+  async (_input, { actor }, { text }) => {
     const result = await testWebhook(await getDb(), actor);
     if (!result) return { ok: false, error: { code: 'webhook_off', message: 'The webhook is off.' } };
-    return { ok: true, data: result };
+    // A failed delivery's reason: ours in the admin's language, the network's own words as they are.
+    return { ok: true, data: result.delivered ? result : { ...result, error: text(result.error) } };
   },
 );

@@ -11,10 +11,11 @@ import { describeOutcome } from '@/lib/grants/describe';
 export const revokeGrantAction = validatedAction(
   z.object({ grantId: z.uuid({ message: 'Unknown grant.' }) }),
   { roles: ['admin'] },
-  async ({ grantId }, { user, actor }) => {
+  async ({ grantId }, { user, actor }, { text }) => {
     const result = await endAccess(await getGrantContext(), user, actor, grantId);
     if (!result.ok) return result;
     revalidatePath('/admin/grants');
-    return { ok: true, data: describeOutcome(result.value) };
+    const outcome = describeOutcome(result.value);
+    return { ok: true, data: { ...outcome, message: text(outcome.message) } };
   },
 );
