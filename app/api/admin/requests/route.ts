@@ -1,3 +1,5 @@
+import { localizedErrorResponse } from '@/i18n/localized-response';
+import { requestLocale } from '@/i18n/request-locale';
 import { authorizeRoute } from '@/lib/auth/guards';
 import { getDb } from '@/lib/db';
 import { APPROVER_ROLES, pendingCountFor } from '@/lib/requests/service';
@@ -8,7 +10,7 @@ export const dynamic = 'force-dynamic';
 /** Admin › Approvals polls this: the queue, the latest decisions, and the count for the badge. */
 export async function GET() {
   const auth = await authorizeRoute([...APPROVER_ROLES]);
-  if (!auth.ok) return auth.response;
+  if (!auth.ok) return localizedErrorResponse(auth.response, await requestLocale());
   const db = await getDb();
   const viewer = auth.current.user.id;
   const [queue, recent, pending] = await Promise.all([

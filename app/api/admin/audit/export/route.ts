@@ -1,3 +1,6 @@
+import { localizedErrorResponse } from '@/i18n/localized-response';
+import { requestLocale } from '@/i18n/request-locale';
+import { localizeError } from '@/i18n/server-messages';
 import { auditExportStream, exportFilename } from '@/lib/audit/export';
 import { parseAuditFilter } from '@/lib/audit/query';
 import { recordAudit } from '@/lib/audit/record';
@@ -13,23 +16,27 @@ export const dynamic = 'force-dynamic';
  */
 export async function GET(request: Request) {
   const auth = await authorizeRoute(['admin']);
-  if (!auth.ok) return auth.response;
+  if (!auth.ok) return localizedErrorResponse(auth.response, await requestLocale());
+  const locale = await requestLocale(auth.current.user);
   const params = new URL(request.url).searchParams;
   const format = params.get('format') ?? 'csv';
   if (format !== 'csv' && format !== 'json') {
     return Response.json(
       {
-        error: {
-          code: 'invalid_input',
-          message: 'Choose csv or json.',
-          fields: { format: 'Choose csv or json.' },
-        },
+        error: localizeError(
+          {
+            code: 'invalid_input',
+            message: 'Choose csv or json.',
+            fields: { format: 'Choose csv or json.' },
+          },
+          locale,
+        ),
       },
       { status: 400 },
     );
   }
   const filter = parseAuditFilter(params);
-  if (!filter.ok) return Response.json({ error: filter.error }, { status: 400 });
+  if (!filter.ok) return Response.json({ error: localizeError(filter.error, locale) }, { status: 400 });
   const db = await getDb();
   await recordAudit(db, {
     actor: auth.current.actor,
