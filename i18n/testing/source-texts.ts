@@ -36,6 +36,7 @@ export const EXCLUDED_FILES: Record<string, string> = {
   'lib/profiles/seed-profiles.ts': 'example profiles: names and notes are data the admin edits',
   'app/api/metrics/': 'the Prometheus scrape endpoint (operators)',
   'app/nic/': 'DynDNS2 protocol answers (good, nochg, badauth…)',
+  'lib/profiles/testing/': 'factories and fixtures for tests',
 };
 
 /** Functions whose texts are not messages, by file. */
@@ -294,14 +295,14 @@ export function scanSource(file: string, code: string, excludedSeen?: Set<string
   return found;
 }
 
-/** The source files the portal's server code is made of (tests and tooling excluded). */
+/** The source files of the portal's server code: lib/ and app/ without tests (*.test.ts) and EXCLUDED_FILES. */
 export function serverSourceFiles(root: string): string[] {
   const files: string[] = [];
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
       const relative = path.posix.join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (entry.name !== 'testing' && entry.name !== 'node_modules') walk(relative);
+        walk(relative);
       } else if (/\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name)) {
         files.push(relative);
       }
