@@ -94,6 +94,7 @@ async function signInBg(page: Page, who: { name: string; password: string }) {
 test('sign in, open and end access — in Bulgarian', async ({ browser }) => {
   const { context, page } = await bulgarian(browser);
   await page.goto('/signin');
+  await expect(page).toHaveTitle('Вход · Knockgate');
   await page.getByLabel('Потребителско име').fill(direct.name);
   await page.getByLabel('Парола').fill('грешна-парола-123');
   await page.getByRole('button', { name: 'Вход' }).click();
@@ -122,6 +123,8 @@ test('request and approve — in Bulgarian', async ({ browser }) => {
   await signInBg(b.page, approver);
   await b.page.goto('/admin/approvals');
   await expect(b.page.getByRole('heading', { name: 'Одобрения' })).toBeVisible();
+  // The browser tab's title is in the page's language too.
+  await expect(b.page).toHaveTitle('Одобрения · Knockgate');
 
   const a = await bulgarian(browser);
   await signInBg(a.page, requester);
@@ -258,6 +261,7 @@ test('an English browser still gets English messages', async ({ browser }) => {
   await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
 
   await page.goto('/requests');
+  await expect(page).toHaveTitle('Request access · Knockgate');
   const form = page.getByTestId('request-form');
   await form.getByLabel('For how long').fill('8h');
   await form.getByLabel('Why').fill('Maintenance of the lab router.');

@@ -130,7 +130,7 @@ export function TotpPanel({ enabledAt, recoveryLeft }: { enabledAt: string | nul
         {/* biome-ignore lint/performance/noImgElement: a data: URL generated on the server, not an optimisable asset */}
         <img
           src={begin.data.qrDataUrl}
-          alt="QR code"
+          alt={t('totpQrAlt')}
           width={192}
           height={192}
           className="mx-auto rounded bg-white p-2"

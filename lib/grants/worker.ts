@@ -88,7 +88,7 @@ export function startGrantWorker(options: WorkerOptions) {
       await pruneFailures(options.db, dayAgo);
       await options.db.delete(rateEvents).where(lt(rateEvents.at, dayAgo));
     } catch (error) {
-      status.paused = `Database unavailable: ${errorText(error)}`;
+      status.paused = `The database is unavailable: ${errorText(error)}`;
       log('error', 'reconciler paused: database unavailable', { error: errorText(error) });
       return;
     }
@@ -104,7 +104,7 @@ export function startGrantWorker(options: WorkerOptions) {
         .from(routers)
         .where(eq(routers.enabled, true));
     } catch (error) {
-      status.paused = `Database unavailable: ${errorText(error)}`;
+      status.paused = `The database is unavailable: ${errorText(error)}`;
       return;
     }
     status.paused = null;

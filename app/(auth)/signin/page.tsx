@@ -1,11 +1,11 @@
-import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
 import { getTranslations } from 'next-intl/server';
 import { SignInForm } from '@/components/auth/sign-in-form';
+import { titled } from '@/i18n/titles';
 import { getCurrentUser } from '@/lib/auth/guards';
 import { safeNextPath } from '@/lib/auth/next-path';
 
-export const metadata: Metadata = { title: 'Sign in' };
+export const generateMetadata = titled('signin');
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
   const { next } = await searchParams;

@@ -1,14 +1,14 @@
-import type { Metadata } from 'next';
 import Link from 'next/link';
 import { getTranslations } from 'next-intl/server';
 import { SequenceLabel } from '@/components/profiles/step-label';
 import { Badge } from '@/components/ui/badge';
 import { Card, PageHeader } from '@/components/ui/card';
+import { titled } from '@/i18n/titles';
 import { requireUser } from '@/lib/auth/guards';
 import { getDb } from '@/lib/db';
 import { listProfiles } from '@/lib/profiles/service';
 
-export const metadata: Metadata = { title: 'Knock sequences' };
+export const generateMetadata = titled('knock');
 
 export default async function KnockListPage() {
   await requireUser('/knock');

@@ -1,13 +1,13 @@
-import type { Metadata } from 'next';
 import { getTranslations } from 'next-intl/server';
 import { ChangePasswordForm, TotpPanel } from '@/components/account/account-forms';
 import { Alert } from '@/components/ui/alert';
 import { Card, PageHeader } from '@/components/ui/card';
+import { titled } from '@/i18n/titles';
 import { requireUser } from '@/lib/auth/guards';
 import { unusedRecoveryCodeCount } from '@/lib/auth/totp-enrolment';
 import { getDb } from '@/lib/db';
 
-export const metadata: Metadata = { title: 'Account' };
+export const generateMetadata = titled('account');
 
 export default async function AccountPage() {
   const { user } = await requireUser('/account');

@@ -1,8 +1,8 @@
-import type { Metadata } from 'next';
 import { getTranslations } from 'next-intl/server';
 import { DevicesPanel } from '@/components/devices/devices-panel';
 import { HostnameForm } from '@/components/devices/hostname-form';
 import { Card, PageHeader } from '@/components/ui/card';
+import { titled } from '@/i18n/titles';
 import { requireUser } from '@/lib/auth/guards';
 import { getDb } from '@/lib/db';
 import { refreshSecondsFor } from '@/lib/ddns/client-configs';
@@ -10,7 +10,7 @@ import { listDevices } from '@/lib/devices/service';
 import { canonicalSuffix } from '@/lib/net/hostname';
 import { effectivePolicy } from '@/lib/policies/service';
 
-export const metadata: Metadata = { title: 'Devices' };
+export const generateMetadata = titled('devices');
 
 export default async function DevicesPage() {
   const { user } = await requireUser('/devices');

@@ -1,8 +1,8 @@
-import type { Metadata } from 'next';
 import { getTranslations } from 'next-intl/server';
 import { type RequestFormProps, RequestsPanel } from '@/components/requests/requests-panel';
 import { Alert } from '@/components/ui/alert';
 import { PageHeader } from '@/components/ui/card';
+import { titled } from '@/i18n/titles';
 import { requireUser } from '@/lib/auth/guards';
 import { getDb } from '@/lib/db';
 import { effectivePolicy } from '@/lib/policies/service';
@@ -10,7 +10,7 @@ import { targetValue } from '@/lib/requests/service';
 import { requestsOfUser } from '@/lib/requests/views';
 import { formatDuration } from '@/lib/routeros';
 
-export const metadata: Metadata = { title: 'Request access' };
+export const generateMetadata = titled('requests');
 
 export default async function RequestsPage() {
   const { user, clientAddress } = await requireUser('/requests');

@@ -1,15 +1,15 @@
-import type { Metadata } from 'next';
 import { getTranslations } from 'next-intl/server';
 import { ApprovalQueue } from '@/components/requests/approval-queue';
 import { WebhookForm } from '@/components/requests/webhook-form';
 import { PageHeader } from '@/components/ui/card';
+import { titled } from '@/i18n/titles';
 import { requireRole } from '@/lib/auth/guards';
 import { getDb } from '@/lib/db';
 import { pendingCountFor } from '@/lib/requests/service';
 import { approvalQueue, RECENT_GRANTS_DAYS, recentDecisions } from '@/lib/requests/views';
 import { webhookSettings } from '@/lib/requests/webhook';
 
-export const metadata: Metadata = { title: 'Approvals' };
+export const generateMetadata = titled('approvals');
 
 export default async function ApprovalsPage() {
   const { user } = await requireRole(['admin', 'approver'], '/admin/approvals');

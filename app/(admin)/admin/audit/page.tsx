@@ -1,15 +1,17 @@
-import type { Metadata } from 'next';
 import { getTranslations } from 'next-intl/server';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Card, PageHeader } from '@/components/ui/card';
 import { TextField } from '@/components/ui/field';
 import { LocalTime } from '@/components/ui/local-time';
+import { requestLocale } from '@/i18n/request-locale';
+import { localizeError } from '@/i18n/server-messages';
+import { titled } from '@/i18n/titles';
 import { auditPage, knownActions, parseAuditFilter } from '@/lib/audit/query';
 import { requireRole } from '@/lib/auth/guards';
 import { getDb } from '@/lib/db';
 
-export const metadata: Metadata = { title: 'Audit log' };
+export const generateMetadata = titled('audit');
 
 type Search = Record<string, string | string[] | undefined>;
 
@@ -27,7 +29,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     to: one(search.to),
   };
   const filter = parseAuditFilter(raw);
-  const fields = filter.ok ? {} : (filter.error.fields ?? {});
+  const fields = filter.ok ? {} : (localizeError(filter.error, await requestLocale()).fields ?? {});
   const before = /^\d{1,15}$/.test(one(search.before)) ? Number(one(search.before)) : undefined;
   const db = await getDb();
   const [page, actions] = await Promise.all([

@@ -1,8 +1,8 @@
-import type { Metadata } from 'next';
 import { getTranslations } from 'next-intl/server';
 import { PolicyDelete, PolicyForm } from '@/components/admin/policies';
 import { Badge } from '@/components/ui/badge';
 import { Card, PageHeader } from '@/components/ui/card';
+import { titled } from '@/i18n/titles';
 import { requireRole } from '@/lib/auth/guards';
 import { getDb } from '@/lib/db';
 import { listPolicies } from '@/lib/policies/service';
@@ -10,7 +10,7 @@ import { formatDuration } from '@/lib/routeros';
 import { listRouters } from '@/lib/routers/service';
 import { listUsers } from '@/lib/users/service';
 
-export const metadata: Metadata = { title: 'Access policies' };
+export const generateMetadata = titled('policies');
 
 export default async function PoliciesPage() {
   await requireRole('admin', '/admin/policies');

@@ -1,16 +1,16 @@
-import type { Metadata } from 'next';
 import Link from 'next/link';
 import { getTranslations } from 'next-intl/server';
 import { deploymentStatus } from '@/components/profiles/deployment-status';
 import { SequenceLabel } from '@/components/profiles/step-label';
 import { Badge } from '@/components/ui/badge';
 import { Card, PageHeader } from '@/components/ui/card';
+import { titled } from '@/i18n/titles';
 import { requireRole } from '@/lib/auth/guards';
 import { getDb } from '@/lib/db';
 import { SEED_PROFILES } from '@/lib/profiles/seed-profiles';
 import { listProfiles } from '@/lib/profiles/service';
 
-export const metadata: Metadata = { title: 'Knock profiles' };
+export const generateMetadata = titled('profiles');
 
 const TONES = {
   applied: 'green',

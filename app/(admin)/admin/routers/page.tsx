@@ -1,20 +1,23 @@
-import type { Metadata } from 'next';
 import { getTranslations } from 'next-intl/server';
 import { RouterForm, RouterTools } from '@/components/admin/routers';
 import { Badge } from '@/components/ui/badge';
 import { Card, PageHeader } from '@/components/ui/card';
+import { requestLocale } from '@/i18n/request-locale';
+import { localizeText } from '@/i18n/server-messages';
+import { titled } from '@/i18n/titles';
 import { requireRole } from '@/lib/auth/guards';
 import { getDb } from '@/lib/db';
 import { workerStatus } from '@/lib/grants/worker';
 import { listRouters, toPublicRouter } from '@/lib/routers/service';
 
-export const metadata: Metadata = { title: 'Routers' };
+export const generateMetadata = titled('routers');
 
 export default async function RoutersPage() {
   await requireRole('admin', '/admin/routers');
   const t = await getTranslations('routers');
   const routers = (await listRouters(await getDb())).map((r) => toPublicRouter(r));
   const status = workerStatus();
+  const locale = await requestLocale();
   return (
     <>
       <PageHeader title={t('title')} description={t('description')} />
@@ -51,7 +54,9 @@ export default async function RoutersPage() {
                 </div>
               </div>
               {report?.skipped && (
-                <p className="mt-2 text-sm text-red-700 dark:text-red-400">{report.skipped.message}</p>
+                <p className="mt-2 text-sm text-red-700 dark:text-red-400">
+                  {localizeText(report.skipped.message, locale)}
+                </p>
               )}
               <RouterTools router={router} />
             </Card>

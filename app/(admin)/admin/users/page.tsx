@@ -1,14 +1,14 @@
-import type { Metadata } from 'next';
 import { getTranslations } from 'next-intl/server';
 import { CreateUserForm, UserRowActions } from '@/components/admin/users';
 import { Badge } from '@/components/ui/badge';
 import { Card, PageHeader } from '@/components/ui/card';
 import { LocalTime } from '@/components/ui/local-time';
+import { titled } from '@/i18n/titles';
 import { requireRole } from '@/lib/auth/guards';
 import { getDb } from '@/lib/db';
 import { listUsers } from '@/lib/users/service';
 
-export const metadata: Metadata = { title: 'Users' };
+export const generateMetadata = titled('users');
 
 export default async function UsersPage() {
   const { user: me } = await requireRole('admin', '/admin/users');

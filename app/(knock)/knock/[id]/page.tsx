@@ -1,4 +1,3 @@
-import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { getTranslations } from 'next-intl/server';
 import { ClientCommands } from '@/components/profiles/client-commands';
@@ -8,11 +7,12 @@ import { Button } from '@/components/ui/button';
 import { Card, PageHeader } from '@/components/ui/card';
 import { TextField } from '@/components/ui/field';
 import { LocalTime } from '@/components/ui/local-time';
+import { titled } from '@/i18n/titles';
 import { requireUser } from '@/lib/auth/guards';
 import { getDb } from '@/lib/db';
 import { appliedRouters, currentProfile, profileCommands } from '@/lib/profiles/service';
 
-export const metadata: Metadata = { title: 'Knock commands' };
+export const generateMetadata = titled('knockCommands');
 
 /**
  * The exact client commands of one profile. For a rotating profile they carry this window's ports,

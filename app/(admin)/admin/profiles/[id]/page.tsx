@@ -1,4 +1,3 @@
-import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { getTranslations } from 'next-intl/server';
@@ -9,12 +8,13 @@ import { fromProfileInput } from '@/components/profiles/form-state';
 import { ProfileEditor } from '@/components/profiles/profile-editor';
 import { RscExport } from '@/components/profiles/rsc-export';
 import { Card, PageHeader } from '@/components/ui/card';
+import { titled } from '@/i18n/titles';
 import { requireRole } from '@/lib/auth/guards';
 import { getDb } from '@/lib/db';
 import { currentProfile, getProfile, profileRsc } from '@/lib/profiles/service';
 import { listRouters } from '@/lib/routers/service';
 
-export const metadata: Metadata = { title: 'Knock profile' };
+export const generateMetadata = titled('profile');
 
 export default async function ProfilePage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;

@@ -1,13 +1,13 @@
-import type { Metadata } from 'next';
 import Link from 'next/link';
 import { getTranslations } from 'next-intl/server';
 import { blankForm, fromProfileInput } from '@/components/profiles/form-state';
 import { ProfileEditor } from '@/components/profiles/profile-editor';
 import { PageHeader } from '@/components/ui/card';
+import { titled } from '@/i18n/titles';
 import { requireRole } from '@/lib/auth/guards';
 import { SEED_PROFILES } from '@/lib/profiles/seed-profiles';
 
-export const metadata: Metadata = { title: 'New knock profile' };
+export const generateMetadata = titled('newProfile');
 
 export default async function NewProfilePage({ searchParams }: { searchParams: Promise<{ seed?: string }> }) {
   await requireRole('admin', '/admin/profiles/new');
