@@ -97,6 +97,7 @@ const ADMIN: Who[] = ['admin'];
 const ACTIONS: Record<string, Who[]> = {
   'app/(admin)/admin/approvals/actions.ts#approveRequestAction': STAFF,
   'app/(admin)/admin/approvals/actions.ts#denyRequestAction': STAFF,
+  'app/(admin)/admin/approvals/actions.ts#redeliverWebhookAction': ADMIN,
   'app/(admin)/admin/approvals/actions.ts#saveWebhookAction': ADMIN,
   'app/(admin)/admin/approvals/actions.ts#testWebhookAction': ADMIN,
   'app/(admin)/admin/grants/actions.ts#revokeGrantAction': ADMIN,

@@ -305,6 +305,12 @@ test('every form field refuses malformed input clearly, writes nothing, never fa
       fields: { url: URLS },
     },
     {
+      action: 'app/(admin)/admin/approvals/actions.ts#redeliverWebhookAction',
+      session: 'admin',
+      base: { id: '00000000-0000-4000-8000-000000000000' },
+      fields: { id: UUIDS },
+    },
+    {
       action: 'app/(admin)/admin/approvals/actions.ts#approveRequestAction',
       session: 'admin',
       base: { requestId: '00000000-0000-4000-8000-000000000000', duration: '' },

@@ -358,6 +358,7 @@ test('acceptance 7: the webhook set in the admin UI signs with the secret shown 
   browser,
 }) => {
   const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+  let answer = 204;
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => {
@@ -365,7 +366,7 @@ test('acceptance 7: the webhook set in the admin UI signs with the secret shown 
     });
     req.on('end', () => {
       received.push({ headers: req.headers, body });
-      res.writeHead(204);
+      res.writeHead(answer);
       res.end();
     });
   });
@@ -409,10 +410,56 @@ test('acceptance 7: the webhook set in the admin UI signs with the secret shown 
         reason: 'Webhook check from the e2e suite',
       },
     });
-    // Clean up: cancel the request; switch the webhook off.
+    // The admin sees the delivery on the page. Then the receiver refuses (400: not retried), and
+    // the admin sends the given-up delivery again once it is fixed — under the same delivery id.
+    await admin.reload();
+    const created = admin.locator(`[data-testid=webhook-delivery][data-id="${payload.deliveryId}"]`);
+    await expect(created).toHaveAttribute('data-status', 'delivered');
+    await expect(created).toContainText('request.created');
+    await expect(created).toContainText('HTTP 204');
+    answer = 400;
     await a.page.getByTestId('request-row').first().getByRole('button', { name: 'Cancel request' }).click();
     await expect(a.page.getByTestId('request-row').first()).toHaveAttribute('data-status', 'cancelled');
     await a.context.close();
+    await expect
+      .poll(() => received.filter((r) => r.headers['x-knockgate-event'] === 'request.cancelled').length, {
+        timeout: 15_000,
+      })
+      .toBe(1);
+    const cancelledId = String(
+      received.find((r) => r.headers['x-knockgate-event'] === 'request.cancelled')!.headers[
+        'x-knockgate-delivery'
+      ],
+    );
+    const cancelled = admin.locator(`[data-testid=webhook-delivery][data-id="${cancelledId}"]`);
+    await expect
+      .poll(
+        async () => {
+          await admin.reload();
+          return cancelled.getAttribute('data-status');
+        },
+        { timeout: 15_000 },
+      )
+      .toBe('failed');
+    await expect(cancelled).toContainText('HTTP 400');
+    answer = 204;
+    await cancelled.getByRole('button', { name: 'Send again' }).click();
+    await expect
+      .poll(
+        async () => {
+          await admin.reload();
+          return cancelled.getAttribute('data-status');
+        },
+        { timeout: 15_000 },
+      )
+      .toBe('delivered');
+    expect(
+      received
+        .filter((r) => r.headers['x-knockgate-delivery'] === cancelledId)
+        .map((r) => r.headers['x-knockgate-event']),
+    ).toEqual(['request.cancelled', 'request.cancelled']);
+
+    // Clean up: switch the webhook off.
     await admin.reload();
     await admin.getByTestId('webhook').getByLabel('Send messages').uncheck();
     await admin.getByTestId('webhook').getByRole('button', { name: 'Save webhook' }).click();

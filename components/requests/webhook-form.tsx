@@ -1,7 +1,7 @@
 'use client';
 
 import { useTranslations } from 'next-intl';
-import { useActionState } from 'react';
+import { type ReactNode, useActionState } from 'react';
 import { saveWebhookAction, testWebhookAction } from '@/app/(admin)/admin/approvals/actions';
 import { ActionMessage } from '@/components/ui/action-message';
 import { Alert } from '@/components/ui/alert';
@@ -11,7 +11,14 @@ import { TextField } from '@/components/ui/field';
 import { ActionForm } from '@/components/ui/form';
 
 /** Admin only: where request events are sent, and the signing secret (shown once when made). */
-export function WebhookForm({ initial }: { initial: { url: string; enabled: boolean; hasSecret: boolean } }) {
+export function WebhookForm({
+  initial,
+  children,
+}: {
+  initial: { url: string; enabled: boolean; hasSecret: boolean };
+  /** Shown at the end of the card (the recent deliveries). */
+  children?: ReactNode;
+}) {
   const t = useTranslations('approvals');
   const [state, save, saving] = useActionState(saveWebhookAction, null);
   const [testState, test, testing] = useActionState(testWebhookAction, null);
@@ -80,6 +87,7 @@ export function WebhookForm({ initial }: { initial: { url: string; enabled: bool
           </Alert>
         )}
       </form>
+      {children}
     </Card>
   );
 }

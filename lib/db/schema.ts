@@ -430,3 +430,36 @@ export const rateEvents = pgTable(
   },
   (t) => [index('rate_events_key_at_idx').on(t.key, t.at)],
 );
+
+/**
+ * The outgoing webhook's deliveries (a transactional outbox): a request event writes its delivery
+ * in the same transaction as the change, so a stop or crash loses none; any instance's sender
+ * claims due rows (`next_attempt_at` doubles as a lease while one is being sent). Not part of
+ * the audit log: delivered and given-up rows are deleted after `WEBHOOK_KEEP_DAYS`.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    /** The delivery id the receiver sees (`x-knockgate-delivery`), the same on every retry. */
+    id: uuid('id').primaryKey().defaultRandom(),
+    event: text('event').notNull(),
+    payload: jsonb('payload').notNull(),
+    /** pending → sending (claimed by a sender) → delivered | failed, or back to pending to retry. */
+    status: text('status', { enum: ['pending', 'sending', 'delivered', 'failed'] })
+      .notNull()
+      .default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    /** Due for its next attempt (pending), or the end of the sender's lease (sending). */
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    lastStatus: integer('last_status'),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
+    index('webhook_deliveries_created_idx').on(t.createdAt),
+  ],
+);
+export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;

@@ -1,7 +1,9 @@
 /**
  * The background side of grants, hosted by server.ts: on start, on every router reconnect and
  * every `intervalMs`, the leader expires grants and reconciles each enabled router; every
- * `retryMs` it retries router changes that failed (pending opens, pending revokes).
+ * `retryMs` it retries router changes that failed (pending opens, pending revokes). Every
+ * instance also starts its webhook sender each cycle, so deliveries queued by an instance that
+ * stopped are sent by another.
  */
 import { hostname } from 'node:os';
 import { eq, lt } from 'drizzle-orm';
@@ -14,6 +16,7 @@ import { errorText } from '../observability/error-text';
 import { metrics } from '../observability/metrics';
 import { applyRotation } from '../profiles/service';
 import { expireRequests, openInterruptedApprovals } from '../requests/service';
+import { pruneWebhookDeliveries, sharedSender, stopSharedSender } from '../requests/webhook';
 import { endUncoveredAccess } from './access';
 import type { RouterGateway } from './gateway';
 import type { LeaderElector } from './leader';
@@ -72,6 +75,7 @@ export function startGrantWorker(options: WorkerOptions) {
   }
 
   async function cycle(onlyRouter?: string): Promise<void> {
+    if (!stopped) sharedSender(options.db)();
     if (!(await options.leader.check())) {
       await noteLeadership(false);
       return;
@@ -87,6 +91,7 @@ export function startGrantWorker(options: WorkerOptions) {
       const dayAgo = new Date(Date.now() - 24 * 3600_000);
       await pruneFailures(options.db, dayAgo);
       await options.db.delete(rateEvents).where(lt(rateEvents.at, dayAgo));
+      await pruneWebhookDeliveries(options.db);
     } catch (error) {
       status.paused = `The database is unavailable: ${errorText(error)}`;
       log('error', 'reconciler paused: database unavailable', { error: errorText(error) });
@@ -228,6 +233,7 @@ export function startGrantWorker(options: WorkerOptions) {
       clearInterval(retry);
       unsubscribe();
       await running;
+      await stopSharedSender(options.db);
       await options.leader.stop();
     },
   };

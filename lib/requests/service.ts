@@ -18,7 +18,7 @@ import { fail, ok, type Result } from '../result';
 import { formatDuration } from '../routeros';
 import { resolveRequestedAddress } from './address';
 import type { RequestForm } from './form';
-import { type RequestNotifier, sharedNotifier } from './webhook';
+import { queueRequestEvent, type RequestNotifier, sharedSender } from './webhook';
 
 /** More open requests than this per person is noise for the approvers. */
 export const MAX_PENDING_PER_USER = 5;
@@ -26,13 +26,13 @@ export const APPROVER_ROLES = ['admin', 'approver'] as const;
 
 export type RequestOptions = {
   now?: Date;
-  /** Webhook and other notifications; defaults to the process-wide webhook queue. */
+  /** Called after a change that queued webhook deliveries; defaults to the process-wide sender. */
   notify?: RequestNotifier;
 };
 
 type Person = Pick<User, 'id' | 'role' | 'username'>;
 
-const notifierOf = (db: Queryable, options: RequestOptions) => options.notify ?? sharedNotifier(db);
+const notifierOf = (db: Db, options: RequestOptions) => options.notify ?? sharedSender(db);
 
 function requestAudit(actor: Actor, action: string, r: AccessRequest, extra: Record<string, unknown> = {}) {
   return {
@@ -134,6 +134,7 @@ export async function createRequest(
         expiresAt: row!.expiresAt.toISOString(),
       }),
     );
+    await queueRequestEvent(tx, 'request.created', row!, actor, now);
     return row!;
   });
   if (!created) {
@@ -142,7 +143,7 @@ export async function createRequest(
       `You already have ${MAX_PENDING_PER_USER} requests waiting; cancel one or wait for a decision.`,
     );
   }
-  notifierOf(db, options)('request.created', created, actor);
+  notifierOf(db, options)();
   return ok(created);
 }
 
@@ -169,6 +170,7 @@ export async function cancelRequest(
       .returning();
     if (row) {
       await recordAudit(tx, requestAudit(actor, 'request.cancel', row, { before: { status: 'pending' } }));
+      await queueRequestEvent(tx, 'request.cancelled', row, actor, now);
       return ok(row);
     }
     const [current] = await tx.select().from(accessRequests).where(eq(accessRequests.id, requestId));
@@ -176,7 +178,7 @@ export async function cancelRequest(
     if (!current || current.userId !== user.id) return fail('not_found', 'No such request.');
     return fail('already_decided', `This request is already ${current.status}.`);
   });
-  if (result.ok) notifierOf(db, options)('request.cancelled', result.value, actor);
+  if (result.ok) notifierOf(db, options)();
   return result;
 }
 
@@ -222,6 +224,7 @@ async function lockForDecision(
         tx,
         requestAudit(systemActor, 'request.expire', row, { before: { status: 'pending' } }),
       );
+      await queueRequestEvent(tx, 'request.expired', row, systemActor, now);
       expired.push(row);
     }
     return { error: fail('request_expired', 'This request expired before it was decided.') };
@@ -351,15 +354,14 @@ export async function approveRequest(
         ...(input.note ? { note: input.note } : {}),
       }),
     );
+    await queueRequestEvent(tx, 'request.approved', row, actor, now);
     return ok({ state: 'approved', request: row, grants: [] });
   });
-  const notify = notifierOf(ctx.db, options);
-  for (const r of expired) notify('request.expired', r, systemActor);
+  if (expired.length > 0 || (decided.ok && decided.value.state === 'approved')) notifierOf(ctx.db, options)();
   if (!decided.ok || decided.value.state !== 'approved') return decided;
 
   const request = decided.value.request;
   const grants = await openRequestGrants(ctx, actor, request, targets, request.approvedSeconds!);
-  notify('request.approved', request, actor);
   return ok({ state: 'approved', request, grants });
 }
 
@@ -495,11 +497,10 @@ export async function denyRequest(
         ...(input.note ? { note: input.note } : {}),
       }),
     );
+    await queueRequestEvent(tx, 'request.denied', row, actor, now);
     return ok(row);
   });
-  const notify = notifierOf(db, options);
-  for (const r of expired) notify('request.expired', r, systemActor);
-  if (result.ok) notify('request.denied', result.value, actor);
+  if (expired.length > 0 || result.ok) notifierOf(db, options)();
   return result;
 }
 
@@ -527,12 +528,10 @@ export async function expireRequests(
         }),
       ),
     );
+    for (const r of rows) await queueRequestEvent(tx, 'request.expired', r, systemActor, now);
     return rows;
   });
-  if (expired.length > 0) {
-    const notify = notifierOf(db, options);
-    for (const r of expired) notify('request.expired', r, systemActor);
-  }
+  if (expired.length > 0) notifierOf(db, options)();
   return expired;
 }
 

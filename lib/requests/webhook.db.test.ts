@@ -1,23 +1,26 @@
 import { execFileSync } from 'node:child_process';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { eq } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
-import { auditEvents, grants, settings } from '@/lib/db/schema';
+import { auditEvents, grants, settings, webhookDeliveries } from '@/lib/db/schema';
 import { savePolicy } from '@/lib/policies/service';
 import { openTestDatabase } from '@/tests/db';
 import { actorFor, makeUser } from '@/tests/factories';
 import { fixtureActor, startRouterFixture, testBox } from '@/tests/router-fixture';
-import { approveRequest, createRequest, denyRequest } from './service';
+import { approveRequest, cancelRequest, createRequest, denyRequest } from './service';
 import {
   type DeliveryResult,
+  pruneWebhookDeliveries,
+  recentDeliveries,
+  redeliver,
   saveWebhook,
   testWebhook,
   WEBHOOK_SETTING,
   type WebhookPayload,
-  webhookNotifier,
+  webhookSender,
 } from './webhook';
 
 /**
@@ -65,20 +68,40 @@ async function receiver(mode: { status?: number | ((event: string) => number); h
 let db: DatabaseHandle;
 let fx: Awaited<ReturnType<typeof startRouterFixture>>;
 const results: { result: DeliveryResult; payload: WebhookPayload }[] = [];
-let notifier: ReturnType<typeof webhookNotifier>;
+let notifier: ReturnType<typeof webhookSender>;
 
-beforeAll(async () => {
-  db = await openTestDatabase();
-  fx = await startRouterFixture(db.db);
-  // One attempt per event here; retries have their own test and notifier below.
-  notifier = webhookNotifier(db.db, {
+/** One attempt per event, unless a test swaps in a sender of its own (`withSender`). */
+const defaultSender = () =>
+  webhookSender(db.db, {
     box: testBox,
     retryDelaysMs: [],
     onResult: (result, payload) => results.push({ result, payload }),
   });
+
+/**
+ * Runs a test with `sender` as the only sender (deliveries live in the database, so any sender
+ * would take them; two with different retry delays would make the test depend on which won).
+ */
+async function withSender(sender: ReturnType<typeof webhookSender>, work: () => Promise<void>) {
+  await notifier.idle();
+  await notifier.stop();
+  notifier = sender;
+  try {
+    await work();
+  } finally {
+    await sender.stop();
+    notifier = defaultSender();
+  }
+}
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  fx = await startRouterFixture(db.db);
+  notifier = defaultSender();
 });
 afterAll(async () => {
   await notifier.idle();
+  await notifier.stop();
   await fx.close();
   await db.close();
 });
@@ -108,7 +131,7 @@ async function pendingRequest(seconds = 3600) {
       reason: 'Database maintenance window',
       clientAddress: { family: 4, address },
     },
-    { notify: notifier },
+    { notify: () => notifier() },
   );
   if (!created.ok) throw new Error(created.error.message);
   return { user, request: created.value, address };
@@ -273,68 +296,311 @@ describe('webhook', () => {
   });
 
   it('a delivery answered 503 is retried with the same id, each send signed, until it lands; 400 is not retried', async () => {
-    // "created" (sent by the file's own notifier) lands; "approved" meets 503, 503, 200; later: 400.
+    // "created" lands; "approved" meets 503, 503, 200; later: 400.
     const answers = [503, 503, 200];
     const hook = await receiver({
       status: (event) => (event === 'request.created' ? 200 : (answers.shift() ?? 400)),
     });
     const attempts: { result: DeliveryResult; payload: WebhookPayload; attempt: number }[] = [];
-    const retrying = webhookNotifier(db.db, {
+    const retrying = webhookSender(db.db, {
       box: testBox,
       retryDelaysMs: [20, 40, 80],
       onResult: (result, payload, attempt) => attempts.push({ result, payload, attempt }),
     });
     try {
-      const secret = await configure(hook.url);
-      const { request } = await pendingRequest();
-      const b = await approver();
-      await approveRequest(fx.ctx, b, actorFor(b), request.id, {}, { notify: retrying });
-      await retrying.idle();
-      // The "approved" event: 503, 503, then 200 — three sends of one delivery.
-      const approved = attempts.filter((a) => a.payload.event === 'request.approved');
-      expect(approved.map((a) => [a.attempt, a.result])).toEqual([
-        [1, { delivered: false, status: 503, error: 'HTTP 503' }],
-        [2, { delivered: false, status: 503, error: 'HTTP 503' }],
-        [3, { delivered: true, status: 200 }],
-      ]);
-      const sent = hook.received.filter((r) => r.headers['x-knockgate-event'] === 'request.approved');
-      expect(sent).toHaveLength(3);
-      expect(new Set(sent.map((r) => r.headers['x-knockgate-delivery']))).toEqual(
-        new Set([approved[0]!.payload.deliveryId]),
-      );
-      for (const r of sent) expect(opensslVerifies(secret, r)).toBe(true);
+      await withSender(retrying, async () => {
+        const secret = await configure(hook.url);
+        const { request } = await pendingRequest();
+        const b = await approver();
+        await approveRequest(fx.ctx, b, actorFor(b), request.id, {}, { notify: retrying });
+        await retrying.idle();
+        // The "approved" event: 503, 503, then 200 — three sends of one delivery.
+        const approved = attempts.filter((a) => a.payload.event === 'request.approved');
+        expect(approved.map((a) => [a.attempt, a.result])).toEqual([
+          [1, { delivered: false, status: 503, error: 'HTTP 503' }],
+          [2, { delivered: false, status: 503, error: 'HTTP 503' }],
+          [3, { delivered: true, status: 200 }],
+        ]);
+        const sent = hook.received.filter((r) => r.headers['x-knockgate-event'] === 'request.approved');
+        expect(sent).toHaveLength(3);
+        expect(new Set(sent.map((r) => r.headers['x-knockgate-delivery']))).toEqual(
+          new Set([approved[0]!.payload.deliveryId]),
+        );
+        for (const r of sent) expect(opensslVerifies(secret, r)).toBe(true);
+        const [row] = await db.db
+          .select()
+          .from(webhookDeliveries)
+          .where(eq(webhookDeliveries.id, approved[0]!.payload.deliveryId));
+        expect(row).toMatchObject({ status: 'delivered', attempts: 3, lastStatus: 200, lastError: null });
 
-      // The receiver now answers 400: the next event is sent once and given up.
-      const denied = await pendingRequest();
-      await notifier.idle();
-      const before = hook.received.length;
-      retrying('request.cancelled', denied.request, fixtureActor);
-      await retrying.idle();
-      expect(hook.received.length).toBe(before + 1);
-      expect(attempts.at(-1)).toMatchObject({
-        attempt: 1,
-        result: { delivered: false, status: 400 },
-        payload: { request: { id: denied.request.id } },
+        // The receiver now answers 400: the next event is sent once and given up.
+        const later = await pendingRequest();
+        await retrying.idle();
+        const before = hook.received.length;
+        await cancelRequest(db.db, later.user, actorFor(later.user), later.request.id, { notify: retrying });
+        await retrying.idle();
+        expect(hook.received.length).toBe(before + 1);
+        expect(attempts.at(-1)).toMatchObject({
+          attempt: 1,
+          result: { delivered: false, status: 400 },
+          payload: { event: 'request.cancelled', request: { id: later.request.id } },
+        });
+        const [given] = await db.db
+          .select()
+          .from(webhookDeliveries)
+          .where(eq(webhookDeliveries.id, attempts.at(-1)!.payload.deliveryId));
+        expect(given).toMatchObject({
+          status: 'failed',
+          attempts: 1,
+          lastStatus: 400,
+          lastError: 'HTTP 400',
+        });
       });
     } finally {
       await hook.close();
     }
   });
 
-  it('a receiver that never answers well is tried 1 + retries times, then given up', async () => {
+  it('a receiver that never answers well is tried 1 + retries times, then given up (and can be sent again)', async () => {
     const hook = await receiver({ status: 502 });
     const attempts: number[] = [];
-    const retrying = webhookNotifier(db.db, {
+    const retrying = webhookSender(db.db, {
       box: testBox,
       retryDelaysMs: [10, 10],
-      onResult: (_result, _payload, attempt) => attempts.push(attempt),
+      onResult: (_result, payload, attempt) => {
+        if (payload.event === 'request.cancelled') attempts.push(attempt);
+      },
     });
     try {
-      await configure(hook.url);
-      const { request } = await pendingRequest();
-      retrying('request.cancelled', request, fixtureActor);
-      await retrying.idle();
-      expect(attempts).toEqual([1, 2, 3]);
+      await withSender(retrying, async () => {
+        await configure(hook.url);
+        const { request, user } = await pendingRequest();
+        await cancelRequest(db.db, user, actorFor(user), request.id, { notify: retrying });
+        await retrying.idle();
+        expect(attempts).toEqual([1, 2, 3]);
+        const [row] = await db.db
+          .select()
+          .from(webhookDeliveries)
+          .where(
+            and(eq(webhookDeliveries.event, 'request.cancelled'), eq(webhookDeliveries.status, 'failed')),
+          )
+          .orderBy(desc(webhookDeliveries.createdAt))
+          .limit(1);
+        expect(row).toMatchObject({
+          attempts: 3,
+          lastStatus: 502,
+          lastError: 'HTTP 502',
+          nextAttemptAt: null,
+        });
+        expect((row!.payload as WebhookPayload).request?.id).toBe(request.id);
+
+        // The admin sends it again once the receiver is fixed: same delivery id, audited.
+        const fixed = await receiver();
+        try {
+          await configure(fixed.url);
+          const admin = await makeUser(db.db, { role: 'admin' });
+          expect(await redeliver(db.db, actorFor(admin), row!.id)).toEqual({
+            ok: true,
+            value: { id: row!.id },
+          });
+          retrying();
+          await retrying.idle();
+          expect(fixed.received.map((r) => r.headers['x-knockgate-delivery'])).toEqual([row!.id]);
+          const [again] = await db.db
+            .select()
+            .from(webhookDeliveries)
+            .where(eq(webhookDeliveries.id, row!.id));
+          expect(again).toMatchObject({ status: 'delivered', attempts: 1, lastStatus: 200 });
+          const audit = await db.db
+            .select()
+            .from(auditEvents)
+            .where(and(eq(auditEvents.action, 'webhook.redeliver'), eq(auditEvents.targetId, row!.id)));
+          expect(audit).toHaveLength(1);
+          // Only a failed delivery can be sent again.
+          expect(await redeliver(db.db, actorFor(admin), row!.id)).toMatchObject({
+            ok: false,
+            error: { code: 'not_failed' },
+          });
+          expect(await redeliver(db.db, actorFor(admin), randomUUID())).toMatchObject({
+            ok: false,
+            error: { code: 'not_found' },
+          });
+        } finally {
+          await fixed.close();
+        }
+      });
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('a delivery is written with its change and survives the process: a sender started later sends it', async () => {
+    const hook = await receiver();
+    try {
+      await withSender(webhookSender(db.db, { box: testBox }), async () => {
+        await notifier.stop(); // the "process" that made the change stops before sending
+        await configure(hook.url);
+        const user = await makeUser(db.db);
+        await savePolicy(db.db, fixtureActor, null, {
+          name: `hook-stop-${++n}`,
+          subject: `user:${user.id}`,
+          defaultDuration: 3600,
+          maxDuration: 3600,
+          knockOnSignIn: false,
+          directAccess: false,
+          targets: [fx.router.id],
+        });
+        const created = await createRequest(
+          db.db,
+          user,
+          actorFor(user, '192.0.2.200'),
+          {
+            target: 'any',
+            address: '',
+            duration: 600,
+            reason: 'Sent after a restart',
+            clientAddress: { family: 4, address: '192.0.2.200' },
+          },
+          { notify: () => {} },
+        );
+        if (!created.ok) throw new Error(created.error.message);
+        const [queued] = await db.db
+          .select()
+          .from(webhookDeliveries)
+          .where(sql`${webhookDeliveries.payload} -> 'request' ->> 'id' = ${created.value.id}`);
+        expect(queued).toMatchObject({ event: 'request.created', status: 'pending', attempts: 0 });
+        expect(hook.received).toHaveLength(0);
+
+        // "After the restart": a new sender finds it and sends it, under the id it was queued with.
+        const restarted = webhookSender(db.db, { box: testBox });
+        try {
+          restarted();
+          await restarted.idle();
+        } finally {
+          await restarted.stop();
+        }
+        expect(hook.received.map((r) => r.headers['x-knockgate-delivery'])).toEqual([queued!.id]);
+        const [sent] = await db.db
+          .select()
+          .from(webhookDeliveries)
+          .where(eq(webhookDeliveries.id, queued!.id));
+        expect(sent).toMatchObject({ status: 'delivered', attempts: 1 });
+
+        // A change that is refused queues nothing.
+        const rows = async () =>
+          (await db.db.select({ id: webhookDeliveries.id }).from(webhookDeliveries)).length;
+        const before = await rows();
+        const refused = await cancelRequest(db.db, user, actorFor(user), randomUUID(), { notify: () => {} });
+        expect(refused.ok).toBe(false);
+        expect(await rows()).toBe(before);
+      });
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('two instances sending from one outbox deliver each event exactly once', async () => {
+    const hook = await receiver();
+    try {
+      await withSender(webhookSender(db.db, { box: testBox }), async () => {
+        await notifier.stop();
+        await configure(hook.url);
+        const made: string[] = [];
+        for (let i = 0; i < 12; i++) made.push((await pendingRequest()).request.id);
+        const a = webhookSender(db.db, { box: testBox });
+        const b = webhookSender(db.db, { box: testBox });
+        try {
+          a();
+          b();
+          await Promise.all([a.idle(), b.idle()]);
+        } finally {
+          await Promise.all([a.stop(), b.stop()]);
+        }
+        const ids = hook.received.map((r) => String(r.headers['x-knockgate-delivery']));
+        expect(new Set(ids).size).toBe(ids.length);
+        const created = hook.received
+          .map((r) => JSON.parse(r.body) as WebhookPayload)
+          .filter((p) => p.event === 'request.created')
+          .map((p) => p.request!.id);
+        expect(created.sort()).toEqual([...made].sort());
+        // Nothing is left waiting.
+        const pending = await db.db
+          .select()
+          .from(webhookDeliveries)
+          .where(eq(webhookDeliveries.status, 'pending'));
+        expect(pending).toEqual([]);
+      });
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('turned off before sending: the delivery is given up with the reason; old finished rows are pruned', async () => {
+    const hook = await receiver();
+    try {
+      await withSender(webhookSender(db.db, { box: testBox }), async () => {
+        await notifier.stop();
+        await configure(hook.url);
+        const { request, user } = await pendingRequest();
+        const admin = await makeUser(db.db, { role: 'admin' });
+        await saveWebhook(
+          db.db,
+          actorFor(admin),
+          { url: hook.url, enabled: false, rotateSecret: false },
+          testBox,
+        );
+        const off = webhookSender(db.db, { box: testBox });
+        try {
+          off();
+          await off.idle();
+        } finally {
+          await off.stop();
+        }
+        expect(hook.received).toHaveLength(0);
+        const [row] = await db.db
+          .select()
+          .from(webhookDeliveries)
+          .where(sql`${webhookDeliveries.payload} -> 'request' ->> 'id' = ${request.id}`);
+        expect(row).toMatchObject({
+          status: 'failed',
+          lastError: 'The webhook was turned off before this was sent.',
+        });
+        // Off: a change queues nothing at all.
+        const count = async () => (await db.db.select().from(webhookDeliveries)).length;
+        const before = await count();
+        await cancelRequest(db.db, user, actorFor(user), request.id, { notify: () => {} });
+        expect(await count()).toBe(before);
+
+        // The admin page's list shows it, newest first, with its text and no secret.
+        const recent = await recentDeliveries(db.db, 5);
+        expect(recent[0]).toMatchObject({ id: row!.id, status: 'failed', event: 'request.created' });
+        expect(recent[0]!.text).toContain('requests');
+
+        // Pruning: finished rows older than the keep time go; pending ones stay whatever their age.
+        const old = new Date(Date.now() - 40 * 86_400_000);
+        const [pendingOld] = await db.db
+          .insert(webhookDeliveries)
+          .values({
+            event: 'request.created',
+            payload: {},
+            status: 'pending',
+            nextAttemptAt: new Date(Date.now() + 3600_000),
+            createdAt: old,
+            updatedAt: old,
+          })
+          .returning();
+        await db.db
+          .update(webhookDeliveries)
+          .set({ updatedAt: old })
+          .where(eq(webhookDeliveries.id, row!.id));
+        expect(await pruneWebhookDeliveries(db.db)).toBeGreaterThanOrEqual(1);
+        const left = await db.db
+          .select({ id: webhookDeliveries.id })
+          .from(webhookDeliveries)
+          .where(inArray(webhookDeliveries.id, [row!.id, pendingOld!.id]));
+        expect(left.map((r) => r.id)).toEqual([pendingOld!.id]);
+        await db.db.delete(webhookDeliveries).where(eq(webhookDeliveries.id, pendingOld!.id));
+      });
     } finally {
       await hook.close();
     }

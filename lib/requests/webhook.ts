@@ -1,12 +1,13 @@
 /**
  * The optional outgoing webhook: a JSON POST on request created / approved / denied / expired /
  * cancelled, signed with HMAC-SHA256 so the receiver can tell it came from this Knockgate
- * (docs/requests.md shows how to verify). Delivery is best effort and never part of the change it
- * reports: events are queued after the change committed and sent one at a time in the
- * background, with a timeout; a failing endpoint costs a log line, never a failed approval.
+ * (docs/requests.md shows how to verify). An event's delivery is written to an outbox table in
+ * the transaction of the change it reports and sent after the commit, in the background, with a
+ * timeout and retries; a failing endpoint costs a log line and a row marked failed on the admin
+ * page, never a failed approval, and a stopped process loses no delivery.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import { eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Actor } from '../audit/actor';
 import { recordAudit } from '../audit/record';
@@ -14,7 +15,14 @@ import { secretBox } from '../crypto';
 import type { SecretBox } from '../crypto/secret-box';
 import { randomToken } from '../crypto/tokens';
 import type { Db, Queryable } from '../db/client';
-import { type AccessRequest, routers, settings, users } from '../db/schema';
+import {
+  type AccessRequest,
+  routers,
+  settings,
+  users,
+  type WebhookDelivery,
+  webhookDeliveries,
+} from '../db/schema';
 import { checkboxField } from '../forms/fields';
 import { errorText } from '../observability/error-text';
 import { log } from '../observability/log';
@@ -27,7 +35,6 @@ export const TIMESTAMP_HEADER = 'x-knockgate-timestamp';
 export const EVENT_HEADER = 'x-knockgate-event';
 export const DELIVERY_HEADER = 'x-knockgate-delivery';
 const TIMEOUT_MS = 5_000;
-const QUEUE_LIMIT = 1_000;
 
 type StoredWebhook = { url: string; enabled: boolean; secretEnc: string };
 
@@ -203,6 +210,7 @@ export async function requestPayload(
   event: RequestEventName,
   request: AccessRequest,
   actor: Actor,
+  now: Date = new Date(),
 ): Promise<WebhookPayload> {
   const ids = [request.userId, ...(request.decidedBy ? [request.decidedBy] : [])];
   const names = new Map(
@@ -231,7 +239,7 @@ export async function requestPayload(
   return {
     event,
     deliveryId: randomUUID(),
-    occurredAt: new Date().toISOString(),
+    occurredAt: now.toISOString(),
     actor: actor.label,
     text,
     request: {
@@ -255,10 +263,46 @@ export async function requestPayload(
   };
 }
 
-export type RequestNotifier = (event: RequestEventName, request: AccessRequest, actor: Actor) => void;
+/**
+ * Puts a request event's delivery into the outbox, inside the caller's transaction: it is sent
+ * only if the change commits, and nothing is lost if the process stops before sending it. Writes
+ * nothing when the webhook is off. The payload is built now, from the row as it is in the change.
+ */
+export async function queueRequestEvent(
+  tx: Queryable,
+  event: RequestEventName,
+  request: AccessRequest,
+  actor: Actor,
+  now: Date = new Date(),
+): Promise<boolean> {
+  const stored = await readStored(tx);
+  if (!stored?.enabled || !stored.url) return false;
+  const payload = await requestPayload(tx, event, request, actor, now);
+  await tx.insert(webhookDeliveries).values({
+    id: payload.deliveryId,
+    event,
+    payload,
+    status: 'pending',
+    nextAttemptAt: now,
+    createdAt: now,
+    updatedAt: now,
+  });
+  return true;
+}
+
+/** Tells the sender that deliveries were queued (called after the commit); returns at once. */
+export type RequestNotifier = () => void;
 
 /** Waits before the 2nd, 3rd and 4th attempt of a delivery that failed in a way worth retrying. */
 export const RETRY_DELAYS_MS = [5_000, 30_000, 120_000];
+/** How long a claimed delivery is left to its sender before another may take it over. */
+const LEASE_MS = 60_000;
+/** Deliveries claimed at once by one sender. */
+const BATCH = 20;
+/** The longest a sender sleeps before looking for due deliveries of other instances. */
+const MAX_SLEEP_MS = 60_000;
+/** Delivered and given-up deliveries are kept this long for the admin page, then deleted. */
+export const WEBHOOK_KEEP_DAYS = 30;
 
 /** No answer, a timeout, 429 or 5xx may pass; any other answer will be the same next time. */
 function worthRetrying(result: DeliveryResult): boolean {
@@ -266,16 +310,39 @@ function worthRetrying(result: DeliveryResult): boolean {
   return result.status === undefined || result.status === 429 || result.status >= 500;
 }
 
+/** The outcome of one attempt, as the delivery row records it (pending again: a retry). */
+function settle(result: DeliveryResult, attempt: number, delays: number[], now: Date) {
+  if (result?.delivered) {
+    return {
+      status: 'delivered' as const,
+      lastStatus: result.status,
+      lastError: null,
+      nextAttemptAt: null,
+      deliveredAt: now,
+    };
+  }
+  const error = result ? result.error : 'The webhook was turned off before this was sent.';
+  const again = attempt <= delays.length && worthRetrying(result);
+  return {
+    status: again ? ('pending' as const) : ('failed' as const),
+    lastStatus: result?.status ?? null,
+    lastError: error.slice(0, 500),
+    nextAttemptAt: again ? new Date(now.getTime() + delays[attempt - 1]!) : null,
+  };
+}
+
 /**
- * A notifier that queues webhook deliveries and sends them one after another in the background.
- * A delivery that fails with no answer, 429 or 5xx is tried again after each of `retryDelaysMs`
- * with the same delivery id (receivers drop duplicates by it) and a fresh timestamp and
- * signature; a waiting retry never holds up later deliveries. The queue lives in this process:
- * retries still waiting when it stops are lost (the audit log keeps every event).
- * It returns at once; `idle()` resolves when nothing is queued, sending or waiting to retry.
+ * The sender of the outbox. `kick()` (the notifier) starts a pass at once; a pass claims due
+ * deliveries in the order they were queued (`FOR UPDATE SKIP LOCKED`, so instances sharing a
+ * database never send one delivery twice at the same time), sends them one after another and
+ * records each outcome. A delivery that fails with no answer, 429 or 5xx is tried again after
+ * each of `retryDelaysMs` with the same delivery id (receivers drop duplicates by it) and a fresh
+ * timestamp and signature. Between passes the sender sleeps until the next delivery is due (at
+ * most a minute, so it also finds deliveries another instance queued or left unfinished).
+ * `idle()` resolves when nothing is being sent and nothing is waiting for a retry.
  */
-export function webhookNotifier(
-  db: Queryable,
+export function webhookSender(
+  db: Db,
   options: {
     box?: SecretBox;
     retryDelaysMs?: number[];
@@ -283,10 +350,12 @@ export function webhookNotifier(
   } = {},
 ) {
   const delays = options.retryDelaysMs ?? RETRY_DELAYS_MS;
-  const queue: (() => Promise<void>)[] = [];
-  const timers = new Set<NodeJS.Timeout>();
   const idleWaiters: (() => void)[] = [];
   let running: Promise<void> | null = null;
+  let again = false;
+  let timer: NodeJS.Timeout | null = null;
+  let waitingForRetry = false;
+  let stopped = false;
   const report =
     options.onResult ??
     ((result: DeliveryResult, payload: WebhookPayload, attempt: number) => {
@@ -300,75 +369,230 @@ export function webhookNotifier(
     });
 
   function settleIdle() {
-    if (running || queue.length > 0 || timers.size > 0) return;
+    if (running || (timer && waitingForRetry)) return;
     for (const resolve of idleWaiters.splice(0)) resolve();
   }
 
-  function pump() {
-    running ??= (async () => {
-      while (queue.length > 0) {
-        const job = queue.shift()!;
-        try {
-          await job();
-        } catch (error) {
-          log().warn({ error: errorText(error) }, 'webhook delivery failed');
-        }
-      }
-      running = null;
-      settleIdle();
-    })();
+  async function claim(now: Date): Promise<WebhookDelivery[]> {
+    // Due: pending ones whose time has come, and sending ones whose sender's lease ran out (it
+    // stopped mid-send; the receiver may see that delivery id twice and drops the repeat).
+    const due = db
+      .select({ id: webhookDeliveries.id })
+      .from(webhookDeliveries)
+      .where(
+        and(
+          inArray(webhookDeliveries.status, ['pending', 'sending']),
+          lte(webhookDeliveries.nextAttemptAt, now),
+        ),
+      )
+      .orderBy(asc(webhookDeliveries.createdAt))
+      .limit(BATCH)
+      .for('update', { skipLocked: true });
+    const rows = await db
+      .update(webhookDeliveries)
+      .set({
+        status: 'sending',
+        attempts: sql`${webhookDeliveries.attempts} + 1`,
+        nextAttemptAt: new Date(now.getTime() + LEASE_MS),
+        updatedAt: now,
+      })
+      .where(inArray(webhookDeliveries.id, due))
+      .returning();
+    return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
   }
 
-  function attempt(payload: WebhookPayload, n: number): () => Promise<void> {
-    return async () => {
-      const result = await deliverWebhook(db, payload, options.box ?? secretBox());
-      report(result, payload, n);
-      if (n <= delays.length && worthRetrying(result)) {
-        const timer = setTimeout(
-          () => {
-            timers.delete(timer);
-            queue.push(attempt(payload, n + 1));
-            pump();
-          },
-          delays[n - 1],
-        );
-        timer.unref();
-        timers.add(timer);
-      }
-    };
+  async function sendOne(row: WebhookDelivery) {
+    const payload = row.payload as WebhookPayload;
+    const result = await deliverWebhook(db, payload, options.box ?? secretBox());
+    report(result, payload, row.attempts);
+    const now = new Date();
+    await db
+      .update(webhookDeliveries)
+      .set({ ...settle(result, row.attempts, delays, now), updatedAt: now })
+      .where(eq(webhookDeliveries.id, row.id));
   }
 
-  const notify: RequestNotifier = (event, request, actor) => {
-    if (queue.length >= QUEUE_LIMIT) {
-      log().warn({ event, requestId: request.id }, 'webhook queue full; event dropped');
+  /**
+   * When the next delivery is due (a retry, or the end of another sender's lease; null: none),
+   * and whether one of them is a retry this sender is waiting for.
+   */
+  async function nextDue(): Promise<{ at: Date | null; retrying: boolean }> {
+    const [row] = await db
+      .select({
+        at: sql<Date | null>`min(${webhookDeliveries.nextAttemptAt})`.mapWith((v: string | Date | null) =>
+          v === null ? null : new Date(v),
+        ),
+        retrying: sql<number>`count(*) filter (where ${webhookDeliveries.status} = 'pending')`.mapWith(
+          Number,
+        ),
+      })
+      .from(webhookDeliveries)
+      .where(inArray(webhookDeliveries.status, ['pending', 'sending']));
+    return { at: row?.at ?? null, retrying: (row?.retrying ?? 0) > 0 };
+  }
+
+  async function pass() {
+    do {
+      again = false;
+      for (;;) {
+        const rows = await claim(new Date());
+        if (rows.length === 0) break;
+        for (const row of rows) await sendOne(row);
+      }
+    } while (again && !stopped);
+    const next = await nextDue();
+    schedule(next.at, next.retrying);
+  }
+
+  function schedule(at: Date | null, retrying: boolean) {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    waitingForRetry = false;
+    if (stopped) return;
+    const wait = at === null ? MAX_SLEEP_MS : Math.min(Math.max(at.getTime() - Date.now(), 0), MAX_SLEEP_MS);
+    waitingForRetry = at !== null && retrying;
+    timer = setTimeout(() => {
+      timer = null;
+      waitingForRetry = false;
+      kick();
+    }, wait);
+    timer.unref();
+  }
+
+  const kick: RequestNotifier = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
       return;
     }
-    const snapshot = { ...request };
-    queue.push(async () => {
-      const settings = await webhookSettings(db).catch(() => null);
-      if (!settings?.enabled) return;
-      const payload = await requestPayload(db, event, snapshot, actor);
-      await attempt(payload, 1)();
-    });
-    pump();
+    running = pass()
+      .catch((error: unknown) => {
+        // The database is unreachable: the deliveries stay queued; try again later.
+        log().warn({ error: errorText(error) }, 'webhook deliveries could not be sent now');
+        schedule(new Date(Date.now() + 5_000), true);
+      })
+      .finally(() => {
+        running = null;
+        settleIdle();
+      });
   };
-  return Object.assign(notify, {
+
+  return Object.assign(kick, {
     idle: () =>
       new Promise<void>((resolve) => {
         idleWaiters.push(resolve);
         settleIdle();
       }),
+    /** No more passes; resolves when the one under way (if any) has finished. */
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      waitingForRetry = false;
+      await running;
+      settleIdle();
+    },
   });
 }
 
-const notifierKey = Symbol.for('knockgate.requestNotifier');
-type Holder = { [notifierKey]?: { db: Queryable; notify: RequestNotifier } };
+const senderKey = Symbol.for('knockgate.webhookSender');
+type Holder = { [senderKey]?: { db: Db; send: ReturnType<typeof webhookSender> } };
 
-/** The process-wide notifier for a database (one queue per process). */
-export function sharedNotifier(db: Queryable): RequestNotifier {
+/** The process-wide sender for a database (one per process). */
+export function sharedSender(db: Db): ReturnType<typeof webhookSender> {
   const g = globalThis as Holder;
-  if (g[notifierKey]?.db !== db) g[notifierKey] = { db, notify: webhookNotifier(db) };
-  return g[notifierKey]!.notify;
+  if (g[senderKey]?.db !== db) {
+    void g[senderKey]?.send.stop();
+    g[senderKey] = { db, send: webhookSender(db) };
+  }
+  return g[senderKey]!.send;
+}
+
+/** Stops the process-wide sender of this database (shutdown); a later event starts a new one. */
+export async function stopSharedSender(db: Db): Promise<void> {
+  const g = globalThis as Holder;
+  const current = g[senderKey];
+  if (current?.db !== db) return;
+  g[senderKey] = undefined;
+  await current.send.stop();
+}
+
+/** Deletes delivered and given-up deliveries older than `WEBHOOK_KEEP_DAYS`. */
+export async function pruneWebhookDeliveries(db: Queryable, now: Date = new Date()): Promise<number> {
+  const before = new Date(now.getTime() - WEBHOOK_KEEP_DAYS * 86_400_000);
+  const gone = await db
+    .delete(webhookDeliveries)
+    .where(
+      and(
+        inArray(webhookDeliveries.status, ['delivered', 'failed']),
+        lt(webhookDeliveries.updatedAt, before),
+      ),
+    )
+    .returning({ id: webhookDeliveries.id });
+  return gone.length;
+}
+
+/** The latest deliveries, newest first, for the admin page (payload text included, no secret). */
+export async function recentDeliveries(db: Queryable, limit = 20) {
+  const rows = await db
+    .select()
+    .from(webhookDeliveries)
+    .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
+    .limit(limit);
+  return rows.map((r) => ({
+    id: r.id,
+    event: r.event,
+    text: (r.payload as WebhookPayload).text,
+    status: r.status,
+    attempts: r.attempts,
+    lastStatus: r.lastStatus,
+    lastError: r.lastError,
+    createdAt: r.createdAt.toISOString(),
+    nextAttemptAt: r.status === 'pending' ? (r.nextAttemptAt?.toISOString() ?? null) : null,
+    deliveredAt: r.deliveredAt?.toISOString() ?? null,
+  }));
+}
+export type DeliveryView = Awaited<ReturnType<typeof recentDeliveries>>[number];
+
+/**
+ * Queues a given-up delivery again (same delivery id, attempts counted afresh); audited. Only
+ * `failed` deliveries can be sent again: a pending one is on its way, a delivered one arrived.
+ */
+export async function redeliver(db: Db, actor: Actor, id: string): Promise<Result<{ id: string }>> {
+  const now = new Date();
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(webhookDeliveries)
+      .set({
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: now,
+        lastError: null,
+        lastStatus: null,
+        updatedAt: now,
+      })
+      .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, 'failed')))
+      .returning();
+    if (!row) {
+      const [current] = await tx.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id));
+      if (!current) return fail('not_found', 'No such delivery.');
+      return fail(
+        'not_failed',
+        current.status === 'delivered'
+          ? 'This delivery has arrived; there is nothing to send again.'
+          : 'This delivery is still on its way.',
+      );
+    }
+    await recordAudit(tx, {
+      actor,
+      action: 'webhook.redeliver',
+      targetType: 'webhook_delivery',
+      targetId: row.id,
+      target: `${row.event} ${row.id}`,
+      details: { event: row.event },
+    });
+    return ok({ id: row.id });
+  });
 }
 
 /** A test delivery from the admin page, awaited so the admin sees the answer. */

@@ -7,7 +7,7 @@ import { getGrantContext } from '@/lib/grants/context';
 import { describeOutcome } from '@/lib/grants/describe';
 import { approveFormSchema, denyFormSchema } from '@/lib/requests/form';
 import { APPROVER_ROLES, approveRequest, denyRequest } from '@/lib/requests/service';
-import { saveWebhook, testWebhook, webhookFormSchema } from '@/lib/requests/webhook';
+import { redeliver, saveWebhook, sharedSender, testWebhook, webhookFormSchema } from '@/lib/requests/webhook';
 
 const approvers = { roles: [...APPROVER_ROLES] };
 
@@ -88,5 +88,18 @@ export const testWebhookAction = validatedAction(
     if (!result) return { ok: false, error: { code: 'webhook_off', message: 'The webhook is off.' } };
     // A failed delivery's reason: ours in the admin's language, the network's own words as they are.
     return { ok: true, data: result.delivered ? result : { ...result, error: text(result.error) } };
+  },
+);
+
+/** Admins only: queue a given-up webhook delivery again (same delivery id) and send it now. */
+export const redeliverWebhookAction = validatedAction(
+  z.object({ id: z.string().uuid('No such delivery.') }),
+  { roles: ['admin'] },
+  async ({ id }, { actor }) => {
+    const db = await getDb();
+    const result = await redeliver(db, actor, id);
+    if (!result.ok) return result;
+    sharedSender(db)();
+    return { ok: true, data: result.value };
   },
 );

@@ -1,13 +1,16 @@
 import { getTranslations } from 'next-intl/server';
 import { ApprovalQueue } from '@/components/requests/approval-queue';
+import { WebhookDeliveries } from '@/components/requests/webhook-deliveries';
 import { WebhookForm } from '@/components/requests/webhook-form';
 import { PageHeader } from '@/components/ui/card';
+import { requestLocale } from '@/i18n/request-locale';
+import { localizeMessagesIn } from '@/i18n/server-messages';
 import { titled } from '@/i18n/titles';
 import { requireRole } from '@/lib/auth/guards';
 import { getDb } from '@/lib/db';
 import { pendingCountFor } from '@/lib/requests/service';
 import { approvalQueue, RECENT_GRANTS_DAYS, recentDecisions } from '@/lib/requests/views';
-import { webhookSettings } from '@/lib/requests/webhook';
+import { recentDeliveries, webhookSettings } from '@/lib/requests/webhook';
 
 export const generateMetadata = titled('approvals');
 
@@ -15,11 +18,14 @@ export default async function ApprovalsPage() {
   const { user } = await requireRole(['admin', 'approver'], '/admin/approvals');
   const t = await getTranslations('approvals');
   const db = await getDb();
-  const [queue, recent, pending, webhook] = await Promise.all([
+  const admin = user.role === 'admin';
+  const [queue, recent, pending, webhook, deliveries, locale] = await Promise.all([
     approvalQueue(db, user.id),
     recentDecisions(db),
     pendingCountFor(db, user.id),
-    user.role === 'admin' ? webhookSettings(db) : null,
+    admin ? webhookSettings(db) : null,
+    admin ? recentDeliveries(db) : [],
+    requestLocale(user),
   ]);
   return (
     <>
@@ -29,7 +35,11 @@ export default async function ApprovalsPage() {
           initial={{ queue, recent, pending, serverTime: new Date().toISOString() }}
           recentDays={RECENT_GRANTS_DAYS}
         />
-        {webhook && <WebhookForm initial={webhook} />}
+        {webhook && (
+          <WebhookForm initial={webhook}>
+            <WebhookDeliveries deliveries={localizeMessagesIn(deliveries, ['lastError'], locale)} />
+          </WebhookForm>
+        )}
       </div>
     </>
   );
