@@ -1,5 +1,7 @@
 import { getDb } from '../db';
+import { getEnv } from '../env';
 import { createRouterGateway, type RouterGateway } from './gateway';
+import { processEntryLocks } from './key-lock';
 import type { GrantContext } from './service';
 
 /**
@@ -17,5 +19,5 @@ export function getRouterGateway(): Promise<RouterGateway> {
 
 export async function getGrantContext(): Promise<GrantContext> {
   const [db, gateway] = await Promise.all([getDb(), getRouterGateway()]);
-  return { db, clientFor: gateway.clientFor };
+  return { db, clientFor: gateway.clientFor, locks: processEntryLocks(getEnv().DATABASE_URL) };
 }

@@ -16,14 +16,21 @@ import type { ListFamily, RouterClient } from '../routeros';
 import { isRouterError } from '../routeros';
 import { describeRouterError } from '../routers/service';
 import { type DesiredEntry, type EntryKey, type EntryOutcome, ensureEntry, tryAddEntry } from './entry';
-import { entryLockKey, withEntryLock } from './key-lock';
+import { type EntryLocks, entryLockKey, processEntryLocks } from './key-lock';
 
 export type GrantContext = {
   db: Db;
   /** The shared client of a router; throws when the router is unknown or disabled. */
   clientFor: (routerId: string) => Promise<RouterClient>;
   now?: () => Date;
+  /** Serialises changes of one router entry; defaults to this process's (see key-lock.ts). */
+  locks?: EntryLocks;
 };
+
+/** Runs `work` holding the lock of one router entry. */
+function withEntryLock<T>(ctx: GrantContext, lockKey: string, work: () => Promise<T>): Promise<T> {
+  return (ctx.locks ?? processEntryLocks()).run(lockKey, work);
+}
 
 export type OpenInput = {
   userId: string | null;
@@ -242,7 +249,7 @@ export async function openGrant(ctx: GrantContext, actor: Actor, input: OpenInpu
   const id = randomUUID();
   const key: EntryKey = { family: input.family, list: input.list, address: input.address };
   const expiresAt = new Date(now.getTime() + input.durationSeconds * 1000);
-  const opened = await withEntryLock(entryLockKey(input.routerId, key), async () => {
+  const opened = await withEntryLock(ctx, entryLockKey(input.routerId, key), async () => {
     let outcome: EntryOutcome | undefined;
     let problem: { code: string; message: string } | undefined;
     try {
@@ -431,21 +438,25 @@ async function confirmAfterChange(
   flags: { extended?: boolean },
 ): Promise<GrantOutcome> {
   try {
-    const { outcome, fresh } = await withEntryLock(entryLockKey(grant.routerId, keyOf(grant)), async () => {
-      const synced = await syncKeySnapshot(ctx, grant.routerId, keyOf(grant));
-      // Statuses only need a transaction when something was waiting on the router.
-      const needsSettling = synced.group.some(
-        (g) => g.status !== 'active' || g.nextAttemptAt !== null || g.lastError !== null,
-      );
-      if (!needsSettling) return { outcome: synced.outcome, fresh: grant };
-      const changed = await settleGroup(ctx.db, synced.group, now, actor);
-      return {
-        outcome: synced.outcome,
-        fresh:
-          changed.find((g) => g.id === grant.id) ??
-          (await ctx.db.select().from(grants).where(eq(grants.id, grant.id)))[0]!,
-      };
-    });
+    const { outcome, fresh } = await withEntryLock(
+      ctx,
+      entryLockKey(grant.routerId, keyOf(grant)),
+      async () => {
+        const synced = await syncKeySnapshot(ctx, grant.routerId, keyOf(grant));
+        // Statuses only need a transaction when something was waiting on the router.
+        const needsSettling = synced.group.some(
+          (g) => g.status !== 'active' || g.nextAttemptAt !== null || g.lastError !== null,
+        );
+        if (!needsSettling) return { outcome: synced.outcome, fresh: grant };
+        const changed = await settleGroup(ctx.db, synced.group, now, actor);
+        return {
+          outcome: synced.outcome,
+          fresh:
+            changed.find((g) => g.id === grant.id) ??
+            (await ctx.db.select().from(grants).where(eq(grants.id, grant.id)))[0]!,
+        };
+      },
+    );
     if (flags.extended) metrics().grantsOpened.inc({ router: grant.routerId, source: grant.source });
     return {
       grant: fresh,
@@ -513,7 +524,7 @@ export async function retryDueGrants(
   let failed = 0;
   for (const g of keys.values()) {
     try {
-      await withEntryLock(entryLockKey(g.routerId, keyOf(g)), async () => {
+      await withEntryLock(ctx, entryLockKey(g.routerId, keyOf(g)), async () => {
         const synced = await syncKeySnapshot(ctx, g.routerId, keyOf(g));
         await settleGroup(ctx.db, synced.group, now, actor);
       });

@@ -19,6 +19,7 @@ import { expireRequests, openInterruptedApprovals } from '../requests/service';
 import { pruneWebhookDeliveries, sharedSender, stopSharedSender } from '../requests/webhook';
 import { endUncoveredAccess } from './access';
 import type { RouterGateway } from './gateway';
+import { type EntryLocks, processEntryLocks } from './key-lock';
 import type { LeaderElector } from './leader';
 import { type OrphanMemory, type ReconcileReport, reconcileRouter } from './reconciler';
 import { expireGrants, type GrantContext, retryDueGrants } from './service';
@@ -35,6 +36,8 @@ export type WorkerOptions = {
   db: Db;
   gateway: RouterGateway;
   leader: LeaderElector;
+  /** Entry locks shared with the app's requests (this process's by default). */
+  locks?: EntryLocks;
   intervalMs?: number;
   retryMs?: number;
   actor?: Actor;
@@ -55,7 +58,11 @@ export function startGrantWorker(options: WorkerOptions) {
   const retryMs = options.retryMs ?? 2_000;
   const actor = options.actor ?? systemActor;
   const log = options.log ?? (() => {});
-  const ctx: GrantContext = { db: options.db, clientFor: options.gateway.clientFor };
+  const ctx: GrantContext = {
+    db: options.db,
+    clientFor: options.gateway.clientFor,
+    locks: options.locks ?? processEntryLocks(),
+  };
   const orphans: OrphanMemory = new Map();
   const status = workerStatus();
   let stopped = false;

@@ -1,6 +1,7 @@
 import { closeDatabase, getDatabase } from '../db';
 import { getEnv } from '../env';
 import { getRouterGateway } from '../grants/context';
+import { closeProcessEntryLocks, processEntryLocks } from '../grants/key-lock';
 import { postgresLeader, singleProcessLeader } from '../grants/leader';
 import { type GrantWorker, startGrantWorker } from '../grants/worker';
 import { log } from '../observability/log';
@@ -61,10 +62,13 @@ export async function boot(options: BootOptions) {
 
   const gateway = await getRouterGateway();
   const leader = env.DATABASE_URL ? postgresLeader(env.DATABASE_URL) : singleProcessLeader();
+  // On PostgreSQL, router entries are locked across instances (lib/grants/key-lock.ts).
+  const locks = processEntryLocks(env.DATABASE_URL);
   const worker: GrantWorker = startGrantWorker({
     db: database.db,
     gateway,
     leader,
+    locks,
     intervalMs: env.RECONCILE_INTERVAL_SECONDS * 1000,
     log: (level, message, data) => log()[level]({ component: 'reconciler', ...data }, message),
   });
@@ -79,6 +83,7 @@ export async function boot(options: BootOptions) {
     },
     async stop() {
       await worker.stop();
+      await closeProcessEntryLocks();
       await closeAllRouterClients();
       for (const stop of stops.reverse()) await stop();
       await closeDatabase();
