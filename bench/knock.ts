@@ -8,7 +8,10 @@
  *   (e) 1,000 concurrent knocks over one connection: lost and duplicated entries
  *   (f) reconcile of 10,000 grants: after a router reboot (all re-added) and when nothing changed
  *
- *   npx tsx bench/knock.ts [--samples 300] [--latency-ms 0]
+ *   npx tsx bench/knock.ts [--samples 300] [--latency-ms 0] [--database-url postgres://…]
+ *
+ * With `--database-url`, (b) is also measured on PostgreSQL with and without the entry lock
+ * shared between instances, and (d) runs on PostgreSQL.
  *
  * `--latency-ms` delays every router reply (a router across a network instead of loopback).
  * Needs a build for (d): `npx next build` first.
@@ -26,6 +29,7 @@ import { createSecretBox } from '@/lib/crypto/secret-box';
 import { openDatabase } from '@/lib/db/client';
 import { grants, users } from '@/lib/db/schema';
 import { createRouterGateway } from '@/lib/grants/gateway';
+import { inProcessEntryLocks, postgresEntryLocks } from '@/lib/grants/key-lock';
 import { reconcileRouter } from '@/lib/grants/reconciler';
 import { type GrantContext, openGrant } from '@/lib/grants/service';
 import { savePolicy } from '@/lib/policies/service';
@@ -224,6 +228,10 @@ async function main() {
   await closeAllRouterClients();
   await db.close();
 
+  // ---- (b) again on PostgreSQL: this process's lock alone vs the lock shared between instances
+  let pgRows: string[] = [];
+  if (values['database-url']) pgRows = await postgresLockPhase(simConfig);
+
   // ---- (d) the HTTP open-access action against the built app
   let dRows: string[] = [];
   if (!values['skip-http']) dRows = await httpPhase(simConfig);
@@ -242,6 +250,7 @@ async function main() {
     `| (a) bare \`add\` on an open connection | ${a.n} | ${fmt(a.p50)} | ${fmt(a.p99)} | ${fmt(a.mean)} |`,
     `| (b) \`openGrant\` (DB + router) | ${b.n} | ${fmt(b.p50)} | ${fmt(b.p99)} | ${fmt(b.mean)} |`,
     `| (c) connect + login + add + close | ${c.n} | ${fmt(c.p50)} | ${fmt(c.p99)} | ${fmt(c.mean)} |`,
+    ...pgRows,
     ...dRows,
     '',
     `Ratios (mean): (b)/(a) = ${(b.mean / a.mean).toFixed(2)}; (c)/(b) = ${(c.mean / b.mean).toFixed(2)}.`,
@@ -251,6 +260,84 @@ async function main() {
     `(f) reconcile of 10,000 grants: after a reboot (router empty, ${readd.added} re-added) ${fmt(fReadd)} ms; nothing to change (${steady.added + steady.removed + steady.updated} changes) ${fmt(fSteady)} ms.`,
   ];
   console.log(lines.join('\n'));
+}
+
+/** A fresh database on the PostgreSQL server of `--database-url`. */
+async function freshPostgres(prefix: string): Promise<string> {
+  const name = `${prefix}_${Date.now()}`;
+  const adminSql = postgres(values['database-url']!, { max: 1, onnotice: () => {} });
+  await adminSql.unsafe(`create database ${name}`);
+  await adminSql.end();
+  const url = new URL(values['database-url']!);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * `openGrant` on PostgreSQL, alternating between a context with this process's entry lock only
+ * and one with the advisory lock shared between instances: what the shared lock costs a knock.
+ */
+async function postgresLockPhase(simConfig: {
+  host: string;
+  port: number;
+  tls: boolean;
+  username: string;
+  password: string;
+  fingerprint?: string;
+}): Promise<string[]> {
+  const url = await freshPostgres('kg_bench_locks');
+  const db = await openDatabase({ driver: 'postgres', url });
+  await db.migrate();
+  const router = await createRouter(
+    db.db,
+    systemActor,
+    {
+      name: 'bench-pg',
+      ...simConfig,
+      fingerprint: simConfig.fingerprint ?? null,
+      ipv4List: 'bench-pg',
+      ipv6List: 'bench-pg',
+      enabled: true,
+    },
+    box,
+  );
+  if (!router.ok) throw new Error(router.error.message);
+  const gateway = createRouterGateway(db.db, box);
+  const shared = postgresEntryLocks(url);
+  const local: GrantContext = { db: db.db, clientFor: gateway.clientFor, locks: inProcessEntryLocks() };
+  const across: GrantContext = { ...local, locks: shared };
+  const open = (ctx: GrantContext) =>
+    openGrant(ctx, systemActor, {
+      userId: null,
+      routerId: router.value.id,
+      family: 'ip',
+      list: 'bench-pg',
+      address: nextIp(),
+      source: 'web',
+      durationSeconds: 3600,
+    });
+  for (let i = 0; i < 50; i++) {
+    await open(local);
+    await open(across);
+  }
+  const times = { local: [] as number[], across: [] as number[] };
+  for (let i = 0; i < SAMPLES; i++) {
+    for (const kind of ['local', 'across'] as const) {
+      const t = performance.now();
+      const outcome = await open(kind === 'local' ? local : across);
+      times[kind].push(performance.now() - t);
+      if (!outcome.confirmed) throw new Error('openGrant not confirmed');
+    }
+  }
+  await shared.close();
+  await closeAllRouterClients();
+  await db.close();
+  const l = stats(times.local);
+  const x = stats(times.across);
+  return [
+    `| (b) \`openGrant\` on PostgreSQL, entry lock in this process only | ${l.n} | ${fmt(l.p50)} | ${fmt(l.p99)} | ${fmt(l.mean)} |`,
+    `| (b) \`openGrant\` on PostgreSQL, entry lock shared between instances | ${x.n} | ${fmt(x.p50)} | ${fmt(x.p99)} | ${fmt(x.mean)} |`,
+  ];
 }
 
 async function httpPhase(simConfig: { host: string; port: number; username: string; password: string }) {
@@ -268,16 +355,7 @@ async function httpPhase(simConfig: { host: string; port: number; username: stri
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kg-bench-http-'));
   const USERS = 50;
   const password = 'bench-password-0123456789';
-  let databaseUrl: string | undefined;
-  if (values['database-url']) {
-    const name = `kg_bench_${Date.now()}`;
-    const adminSql = postgres(values['database-url'], { max: 1, onnotice: () => {} });
-    await adminSql.unsafe(`create database ${name}`);
-    await adminSql.end();
-    const url = new URL(values['database-url']);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-  }
+  const databaseUrl = values['database-url'] ? await freshPostgres('kg_bench') : undefined;
   {
     const db = databaseUrl
       ? await openDatabase({ driver: 'postgres', url: databaseUrl, max: 2 })

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import { generate } from 'otplib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSecretBox } from '@/lib/crypto/secret-box';
@@ -142,6 +142,46 @@ describe('signIn', () => {
       box,
     );
     expect(other.ok).toBe(true);
+  });
+
+  it('counts IPv6 clients per /64: new addresses in the same network do not reset the count', async () => {
+    for (let i = 0; i < 20; i++) {
+      await signIn(
+        handle.db,
+        {
+          ...base,
+          clientAddress: `2001:db8:7:1::${(i + 1).toString(16)}`,
+          username: `ghost6-${i}`,
+          password: 'x'.repeat(12),
+        },
+        box,
+      );
+    }
+    const user = await makeUser(handle.db);
+    const sameNetwork = await signIn(
+      handle.db,
+      {
+        ...base,
+        clientAddress: '2001:db8:7:1:dead:beef:0:99',
+        username: user.username,
+        password: TEST_PASSWORD,
+      },
+      box,
+    );
+    expect(sameNetwork.ok ? 'ok' : sameNetwork.error.code).toBe('throttled');
+    const [audit] = await handle.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, 'auth.sign_in_throttled'))
+      .orderBy(desc(auditEvents.id))
+      .limit(1);
+    expect(audit?.details).toMatchObject({ key: 'address', throttleKey: 'address:2001:db8:7:1::/64' });
+    const nextNetwork = await signIn(
+      handle.db,
+      { ...base, clientAddress: '2001:db8:7:2::1', username: user.username, password: TEST_PASSWORD },
+      box,
+    );
+    expect(nextNetwork.ok).toBe(true);
   });
 
   it('asks for a TOTP code once enrolled, rejects a wrong one, accepts the right one once, and a recovery code once', async () => {

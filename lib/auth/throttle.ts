@@ -1,6 +1,7 @@
 import { and, count, eq, gte, inArray, lt, min } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
 import { authFailures } from '../db/schema';
+import { formatCidr, parseCidr } from '../net/ip';
 
 /**
  * Sign-in throttling in the database, so it holds across instances and restarts.
@@ -14,7 +15,18 @@ export const ACCOUNT_RULE: ThrottleRule = { limit: 5, windowMs: 15 * 60_000 };
 export const ADDRESS_RULE: ThrottleRule = { limit: 20, windowMs: 15 * 60_000 };
 
 export const accountKey = (username: string) => `account:${username.trim().toLowerCase()}`;
-export const addressKey = (address: string) => `address:${address}`;
+/**
+ * The client-address key: the address itself for IPv4, its /64 network for IPv6. One IPv6
+ * client holds a whole /64 (and picks new addresses in it at will, RFC 8981), so per-address
+ * counting would let one attacker spray guesses from 2^64 "different" addresses.
+ */
+export const addressKey = (address: string) => `address:${throttleNetwork(address)}`;
+
+export function throttleNetwork(address: string): string {
+  if (!address.includes(':')) return address;
+  const network = parseCidr(`${address}/64`);
+  return network.ok ? formatCidr(network.value) : address;
+}
 
 export type ThrottleState = { throttled: false } | { throttled: true; retryAfterMs: number };
 
