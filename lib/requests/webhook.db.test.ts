@@ -499,6 +499,52 @@ describe('webhook', () => {
     }
   });
 
+  it('a sender stopped mid-batch finishes the delivery under way and hands the others back', async () => {
+    const hook = await receiver({ hang: true });
+    try {
+      await withSender(webhookSender(db.db, { box: testBox }), async () => {
+        await notifier.stop();
+        await configure(hook.url);
+        const made: string[] = [];
+        for (let i = 0; i < 3; i++) made.push((await pendingRequest()).request.id);
+        const stopping = webhookSender(db.db, { box: testBox });
+        stopping();
+        await expect.poll(() => hook.received.length, { timeout: 10_000 }).toBe(1);
+        const stopped = stopping.stop();
+        hook.received[0]!.respond(200);
+        await stopped;
+        const rows = await db.db
+          .select()
+          .from(webhookDeliveries)
+          .where(sql`${webhookDeliveries.payload} -> 'request' ->> 'id' in ${made}`);
+        const byRequest = new Map(rows.map((r) => [(r.payload as WebhookPayload).request!.id, r]));
+        const first = JSON.parse(hook.received[0]!.body) as WebhookPayload;
+        expect(byRequest.get(first.request!.id)).toMatchObject({ status: 'delivered', attempts: 1 });
+        const rest = rows.filter((r) => r.id !== first.deliveryId);
+        expect(rest.map((r) => [r.status, r.attempts])).toEqual([
+          ['pending', 0],
+          ['pending', 0],
+        ]);
+
+        // The next sender takes them at once.
+        const next = webhookSender(db.db, { box: testBox });
+        try {
+          next();
+          await expect.poll(() => hook.received.length, { timeout: 10_000 }).toBe(2);
+          hook.received[1]!.respond(200);
+          await expect.poll(() => hook.received.length, { timeout: 10_000 }).toBe(3);
+          hook.received[2]!.respond(200);
+          await next.idle();
+        } finally {
+          await next.stop();
+        }
+        expect(new Set(hook.received.map((r) => r.headers['x-knockgate-delivery'])).size).toBe(3);
+      });
+    } finally {
+      await hook.close();
+    }
+  });
+
   it('two instances sending from one outbox deliver each event exactly once', async () => {
     const hook = await receiver();
     try {

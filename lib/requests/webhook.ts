@@ -297,8 +297,11 @@ export type RequestNotifier = () => void;
 export const RETRY_DELAYS_MS = [5_000, 30_000, 120_000];
 /** How long a claimed delivery is left to its sender before another may take it over. */
 const LEASE_MS = 60_000;
-/** Deliveries claimed at once by one sender. */
-const BATCH = 20;
+/**
+ * Deliveries claimed at once by one sender. They are sent one after another, so the last of a
+ * batch must still be inside its lease when its turn comes: BATCH × TIMEOUT_MS < LEASE_MS.
+ */
+const BATCH = 5;
 /** The longest a sender sleeps before looking for due deliveries of other instances. */
 const MAX_SLEEP_MS = 60_000;
 /** Delivered and given-up deliveries are kept this long for the admin page, then deleted. */
@@ -401,6 +404,28 @@ export function webhookSender(
     return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
   }
 
+  /** Hands claimed deliveries that were not sent back (stopping): due now, attempt not counted. */
+  async function unclaim(rows: WebhookDelivery[]) {
+    const now = new Date();
+    await db
+      .update(webhookDeliveries)
+      .set({
+        status: 'pending',
+        attempts: sql`${webhookDeliveries.attempts} - 1`,
+        nextAttemptAt: now,
+        updatedAt: now,
+      })
+      .where(
+        and(
+          inArray(
+            webhookDeliveries.id,
+            rows.map((r) => r.id),
+          ),
+          eq(webhookDeliveries.status, 'sending'),
+        ),
+      );
+  }
+
   async function sendOne(row: WebhookDelivery) {
     const payload = row.payload as WebhookPayload;
     const result = await deliverWebhook(db, payload, options.box ?? secretBox());
@@ -434,10 +459,16 @@ export function webhookSender(
   async function pass() {
     do {
       again = false;
-      for (;;) {
+      while (!stopped) {
         const rows = await claim(new Date());
         if (rows.length === 0) break;
-        for (const row of rows) await sendOne(row);
+        for (const [i, row] of rows.entries()) {
+          if (stopped) {
+            await unclaim(rows.slice(i));
+            break;
+          }
+          await sendOne(row);
+        }
       }
     } while (again && !stopped);
     const next = await nextDue();
@@ -483,7 +514,10 @@ export function webhookSender(
         idleWaiters.push(resolve);
         settleIdle();
       }),
-    /** No more passes; resolves when the one under way (if any) has finished. */
+    /**
+     * No more passes; resolves when the delivery being sent (if any) has finished. Deliveries it
+     * had claimed but not sent go back to the outbox for the next sender.
+     */
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
