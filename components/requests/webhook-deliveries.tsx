@@ -64,10 +64,12 @@ export function WebhookDeliveries({ deliveries }: { deliveries: DeliveryView[] }
                   <td className="py-2 pr-3 align-top">
                     <Badge tone={tone[d.status]}>{t(`deliveryStatus.${d.status}`)}</Badge>
                   </td>
-                  <td className="py-2 pr-3 align-top text-xs">
+                  <td className="py-2 pr-3 align-top text-xs whitespace-nowrap">
                     <div>{t('deliveriesAttempts', { count: d.attempts })}</div>
                     {d.lastStatus !== null && <div>HTTP {d.lastStatus}</div>}
-                    {d.lastError && d.lastStatus === null && <div className="break-all">{d.lastError}</div>}
+                    {d.lastError && d.lastStatus === null && (
+                      <div className="max-w-64 whitespace-normal break-all">{d.lastError}</div>
+                    )}
                     {d.nextAttemptAt && (
                       <div>
                         {t('deliveriesNext')} <LocalTime value={d.nextAttemptAt} withSeconds />
