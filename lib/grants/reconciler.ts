@@ -19,7 +19,7 @@ import {
 } from '../routeros';
 import { describeRouterError } from '../routers/service';
 import { type EntryKey, ensureEntry, storedAddress, timeoutNeedsSetting } from './entry';
-import { desiredFor, type GrantContext, grantAudit } from './service';
+import { desiredFor, type GrantContext, grantAudit, syncEntryNow } from './service';
 import { grantIdFromComment, grantTag, isKnockgateComment } from './tag';
 
 export type ReconcileReport = {
@@ -187,12 +187,19 @@ export async function reconcileRouter(
           timeoutNeedsSetting(tagged[0]!.timeoutSeconds, desired.timeoutSeconds);
     try {
       if (needsWork) {
-        const outcome = await ensureEntry(client, key, desired, known);
-        if (desired === null) report.removed += tagged.length;
+        // Re-adding an entry the router lost needs nothing newer than the snapshots (a grant that
+        // ended meanwhile is taken back in step 4). Changing or removing an existing entry does:
+        // an extend or open since the snapshots may have changed it, so the key is synced again
+        // under its lock from fresh reads.
+        const outcome =
+          tagged.length === 0
+            ? await ensureEntry(client, key, desired, known)
+            : (await syncEntryNow(ctx, router.id, key)).outcome;
+        if (outcome.kind === 'absent') report.removed += tagged.length;
         else if (outcome.kind === 'covered') report.covered++;
         else if (outcome.kind === 'present' && !outcome.adopted) {
           report.added++;
-          addedOwners.set(desired.ownerId, key);
+          if (tagged.length === 0 && desired) addedOwners.set(desired.ownerId, key);
         } else report.updated++;
       }
       settledKeys.push(key);
@@ -203,7 +210,9 @@ export async function reconcileRouter(
 
   await inParallel(removable, CONCURRENCY, async ({ key, entries }) => {
     try {
-      const outcome = await ensureEntry(client, key, null, entries);
+      // Synced again under the entry's lock: a knock since the snapshots may have re-tagged the
+      // entry for a new grant, which must keep it.
+      const { outcome } = await syncEntryNow(ctx, router.id, key);
       if (outcome.kind === 'absent')
         report.removed += entries.filter((e) => isKnockgateComment(e.comment)).length;
     } catch {

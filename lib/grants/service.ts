@@ -119,6 +119,19 @@ async function syncKeySnapshot(
 }
 
 /**
+ * Brings one router entry in line with the live grants of its key as they are now (database and
+ * router read again), holding the entry's lock: for the reconciler, whose snapshots may be older
+ * than a change someone made meanwhile.
+ */
+export function syncEntryNow(
+  ctx: GrantContext,
+  routerId: string,
+  key: EntryKey,
+): Promise<{ outcome: EntryOutcome; group: Grant[] }> {
+  return withEntryLock(ctx, entryLockKey(routerId, key), () => syncKeySnapshot(ctx, routerId, key));
+}
+
+/**
  * After a successful sync of a key: pending → active, revoke_pending → revoked, dirty flags
  * cleared, each status change audited. Only grants in `synced` — the group as it was read for the
  * sync — and only from the status they had then: a grant revoked after that read was not part of
