@@ -272,10 +272,20 @@ export const grants = pgTable(
     index('grants_expires_idx').on(t.status, t.expiresAt),
     index('grants_request_idx').on(t.requestId),
     index('grants_device_idx').on(t.deviceId),
-    // One user, one address, one list, one router: at most one live grant (extend, never stack).
-    // The family is part of the key: a host name may be open on the IPv4 and the IPv6 list alike.
+    // One user, one address, one list, one router: at most one live grant (extend, never stack)
+    // — per device: a DynDNS2 device's grant is its own, beside the person's sign-in grant for the
+    // same address and another device's, so a device moving away ends only what it opened (the
+    // router entry is shared by all of them). The family is part of the key: a host name may be
+    // open on the IPv4 and the IPv6 list alike.
     uniqueIndex('grants_one_live_key')
-      .on(t.userId, t.routerId, t.family, t.list, t.address)
+      .on(
+        t.userId,
+        t.routerId,
+        t.family,
+        t.list,
+        t.address,
+        sql`coalesce(${t.deviceId}, '00000000-0000-0000-0000-000000000000'::uuid)`,
+      )
       .where(sql`${t.status} in ('pending', 'active', 'revoke_pending')`),
   ],
 );

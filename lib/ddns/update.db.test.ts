@@ -1,9 +1,10 @@
-import { and, count, eq } from 'drizzle-orm';
+import { and, count, eq, isNull } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
 import { auditEvents, devices, grants, rateEvents } from '@/lib/db/schema';
 import { createDevice, revokeDevice, rotateDeviceToken } from '@/lib/devices/service';
+import { openAccessForUser } from '@/lib/grants/access';
 import { retryDueGrants } from '@/lib/grants/service';
 import { grantTag } from '@/lib/grants/tag';
 import type { IpAddress } from '@/lib/net/ip';
@@ -453,5 +454,65 @@ describe('a device revoked while its update is in flight', () => {
       .from(grants)
       .where(and(eq(grants.deviceId, d.device.id), eq(grants.status, 'active')));
     expect(live).toEqual([]);
+  });
+});
+
+describe("a device's grant is its own", () => {
+  it('the person signs in from the address a device reported: the device moving away keeps their access', async () => {
+    const d = await ownerWithDevice();
+    expect((await d.update(`hostname=${d.device.name}&myip=198.51.100.150`)).body).toBe(
+      'good 198.51.100.150',
+    );
+    const signedIn = await openAccessForUser(fx.ctx, d.user, actorFor(d.user, '198.51.100.150'), {
+      address: { family: 4, address: '198.51.100.150' },
+    });
+    expect(signedIn.ok).toBe(true);
+    const own = await db.db
+      .select()
+      .from(grants)
+      .where(
+        and(eq(grants.userId, d.user.id), eq(grants.address, '198.51.100.150'), isNull(grants.deviceId)),
+      );
+    expect(own.map((g) => [g.source, g.status])).toEqual([['web', 'active']]);
+
+    expect((await d.update(`hostname=${d.device.name}&myip=203.0.113.150`)).body).toBe('good 203.0.113.150');
+    // The person's own grant still stands behind the shared entry at home.
+    expect(onRouter('198.51.100.150').map((e) => e.comment)).toEqual([grantTag(own[0]!.id)]);
+    const [after] = await db.db.select().from(grants).where(eq(grants.id, own[0]!.id));
+    expect(after?.status).toBe('active');
+
+    // Revoking the device ends only the device's grants.
+    expect((await revokeDevice(fx.ctx, d.user, actorFor(d.user), d.device.id)).ok).toBe(true);
+    expect(onRouter('203.0.113.150')).toEqual([]);
+    expect(onRouter('198.51.100.150')).toHaveLength(1);
+  });
+
+  it('two devices at one address: each has its own grant (nochg on repeat), one moving away does not cut the other off', async () => {
+    const phone = await ownerWithDevice();
+    const nas = await createDevice(db.db, phone.user, actorFor(phone.user), {
+      name: `second-${n}.dyn.example.net`,
+      routerId: null,
+    });
+    if (!nas.ok) throw new Error(nas.error.message);
+    const nasUpdate = (query: string) =>
+      handleDyndnsUpdate(fx.ctx, {
+        authorization: basic(phone.user.username, nas.value.token),
+        query: `hostname=${nas.value.device.name}&${query}`,
+        clientAddress: LOOPBACK,
+        userAgent: 'vitest',
+      });
+    expect((await phone.update(`hostname=${phone.device.name}&myip=198.51.100.160`)).body).toBe(
+      'good 198.51.100.160',
+    );
+    expect((await nasUpdate('myip=198.51.100.160')).body).toBe('good 198.51.100.160');
+    expect((await nasUpdate('myip=198.51.100.160')).body).toBe('nochg 198.51.100.160');
+    const [nasGrant] = await liveDeviceGrants(nas.value.device.id);
+    expect(nasGrant).toMatchObject({ address: '198.51.100.160', status: 'active' });
+
+    expect((await phone.update(`hostname=${phone.device.name}&myip=203.0.113.160`)).body).toBe(
+      'good 203.0.113.160',
+    );
+    expect(onRouter('198.51.100.160').map((e) => e.comment)).toEqual([grantTag(nasGrant!.id)]);
+    expect((await liveDeviceGrants(nas.value.device.id)).map((g) => g.status)).toEqual(['active']);
   });
 });

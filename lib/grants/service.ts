@@ -5,7 +5,7 @@
  * its audit event in the same transaction.
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, lte, sql } from 'drizzle-orm';
 import type { Actor } from '../audit/actor';
 import { recordAudit, recordAuditMany } from '../audit/record';
 import type { Db, Queryable } from '../db/client';
@@ -220,9 +220,13 @@ export function grantAudit(actor: Actor, action: string, g: Grant, extra: Record
   };
 }
 
+/**
+ * The caller's live grant for this key: the person's own (no device), or the given device's —
+ * never another device's, whose moves must not carry the person's access away with them.
+ */
 export async function findLiveGrant(
   db: Queryable,
-  input: Pick<OpenInput, 'userId' | 'routerId' | 'family' | 'list' | 'address'>,
+  input: Pick<OpenInput, 'userId' | 'routerId' | 'family' | 'list' | 'address' | 'deviceId'>,
 ): Promise<Grant | undefined> {
   if (!input.userId) return undefined;
   return (
@@ -236,6 +240,7 @@ export async function findLiveGrant(
           eq(grants.family, input.family),
           eq(grants.list, input.list),
           eq(grants.address, input.address),
+          input.deviceId ? eq(grants.deviceId, input.deviceId) : isNull(grants.deviceId),
           inArray(grants.status, [...LIVE_GRANT_STATUSES]),
         ),
       )

@@ -1,0 +1,2 @@
+DROP INDEX "grants_one_live_key";--> statement-breakpoint
+CREATE UNIQUE INDEX "grants_one_live_key" ON "grants" USING btree ("user_id","router_id","family","list","address",coalesce("device_id", '00000000-0000-0000-0000-000000000000'::uuid)) WHERE "grants"."status" in ('pending', 'active', 'revoke_pending');
