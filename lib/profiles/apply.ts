@@ -11,9 +11,10 @@
  *     missing accept in front of a new drop;
  *   - running apply again re-reads the router and plans from what is really there, so it converges
  *     (duplicated tags from two racing runs are removed as well).
- * Runs for one router are serialised in this process, so two admins pressing Apply at once do not
- * plan against the same stale snapshot.
+ * Runs for one router are serialised (in this process, and across instances on PostgreSQL), so
+ * two admins pressing Apply at once do not plan against the same stale snapshot.
  */
+import { processEntryLocks } from '@/lib/grants/key-lock';
 import {
   type AttributeValue,
   isRouterError,
@@ -40,7 +41,9 @@ export type ApplyErrorCode =
   /** The router refused or could not be reached; `routerCode` has the lib/routeros code. */
   | 'router_error'
   /** Every operation succeeded but the router does not show the wanted rules afterwards. */
-  | 'verify_failed';
+  | 'verify_failed'
+  /** The run's guard found, under the router's lock, that the change is no longer wanted. */
+  | 'not_wanted';
 
 export type ApplyError = {
   code: ApplyErrorCode;
@@ -102,20 +105,21 @@ async function executeOp(client: RouterClient, op: PlanOp): Promise<void> {
   }
 }
 
-const locks = new Map<string, Promise<unknown>>();
-
-/** Runs `work` after every earlier run for the same router has settled (in this process). */
-export async function withRouterLock<T>(routerId: string, work: () => Promise<T>): Promise<T> {
-  const before = locks.get(routerId) ?? Promise.resolve();
-  const run = before.catch(() => undefined).then(work);
-  const tail = run.catch(() => undefined);
-  locks.set(routerId, tail);
-  try {
-    return await run;
-  } finally {
-    if (locks.get(routerId) === tail) locks.delete(routerId);
-  }
+/**
+ * Runs `work` after every earlier run for the same router has settled: in this process, and on
+ * PostgreSQL across instances too (the keyed locks of lib/grants/key-lock.ts), so an admin's
+ * remove on one instance and the leader's rotation on another never interleave their commands.
+ */
+export function withRouterLock<T>(routerId: string, work: () => Promise<T>): Promise<T> {
+  return processEntryLocks().run(`profile-rules|${routerId}`, work);
 }
+
+/**
+ * Checked under the router's lock before anything is read or changed: null to go on, or why the
+ * run is no longer wanted (the background rotation re-reads its deployment here, so a remove,
+ * an edit or a delete since it looked is not undone).
+ */
+export type RunGuard = () => Promise<string | null>;
 
 function routerFailure(error: unknown, executed: number, total: number): ApplyResult {
   if (!isRouterError(error)) throw error;
@@ -145,8 +149,11 @@ async function dryRunWith(client: RouterClient, planner: Planner): Promise<Apply
   };
 }
 
-async function runWith(client: RouterClient, planner: Planner): Promise<ApplyResult> {
+async function runWith(client: RouterClient, planner: Planner, guard?: RunGuard): Promise<ApplyResult> {
   return withRouterLock(client.id, async () => {
+    const unwanted = guard ? await guard() : null;
+    if (unwanted !== null)
+      return { ok: false, error: { code: 'not_wanted', message: unwanted, executed: 0, total: 0 } };
     const dry = await dryRunWith(client, planner);
     if (!dry.ok) return dry;
     const { plan } = dry.value;
@@ -189,8 +196,13 @@ export function dryRunRules(client: RouterClient, profileId: string, desired: re
 }
 
 /** Makes the router carry exactly `desired` for this profile (idempotent), then verifies. */
-export function applyRules(client: RouterClient, profileId: string, desired: readonly Rule[]) {
-  return runWith(client, (current) => planApply(profileId, desired, current));
+export function applyRules(
+  client: RouterClient,
+  profileId: string,
+  desired: readonly Rule[],
+  guard?: RunGuard,
+) {
+  return runWith(client, (current) => planApply(profileId, desired, current), guard);
 }
 
 /** What removing the profile would take out. */

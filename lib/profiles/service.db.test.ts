@@ -2,11 +2,12 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSecretBox } from '@/lib/crypto/secret-box';
 import type { DatabaseHandle } from '@/lib/db/client';
-import { auditEvents, knockProfiles, profileDeployments } from '@/lib/db/schema';
+import { auditEvents, knockProfiles, profileDeployments, type Router } from '@/lib/db/schema';
 import { printAddressList } from '@/lib/routeros';
 import { tcpSyn, udpDatagram } from '@/sim';
 import { openTestDatabase } from '@/tests/db';
 import { fixtureActor, startRouterFixture, testBox } from '@/tests/router-fixture';
+import { withRouterLock } from './apply';
 import { generateRules } from './generate';
 import type { ProfileInput, ValidProfile } from './model';
 import { rotatedProfile } from './rotation';
@@ -314,6 +315,99 @@ describe('rotation, classic lists, export and commands', () => {
         (o) => o.profileId === record.id,
       ),
     ).toEqual([]);
+  });
+
+  it('a remove that failed is not undone by the rotation; a rotation failing again is audited once', async () => {
+    const { closeRouterClient } = await import('@/lib/routeros');
+    const t0 = new Date('2026-11-26T11:00:10Z');
+    const record = await created({ rotation: { period: '5m', portMin: 20_000, portMax: 29_999 } });
+    const ours = () => filterRows().filter((r) => isOwnComment(r.attrs.comment, record.id));
+    expect((await applyProfile(db.db, fixtureActor, record.id, fx.router.id, { ...opts, now: t0 })).ok).toBe(
+      true,
+    );
+    const applied = ours().length;
+    expect(applied).toBeGreaterThan(0);
+
+    // The router is down for a rotation or two: one audit row for the streak, not one per cycle.
+    fx.sim.faults.set({ refuseConnections: true });
+    await closeRouterClient(fx.router.id);
+    const t1 = new Date(t0.getTime() + 300_000);
+    for (const at of [t1, new Date(t1.getTime() + 30_000), new Date(t1.getTime() + 60_000)]) {
+      expect((await applyRotation(db.db, at, opts)).filter((o) => o.profileId === record.id)).toEqual([
+        expect.objectContaining({ outcome: 'failed' }),
+      ]);
+    }
+    expect((await auditFor(record.id)).filter((a) => a === 'profile.rotate_failed')).toHaveLength(1);
+
+    // The admin removes it while the router is still down: refused, recorded as failed...
+    expect((await removeProfile(db.db, fixtureActor, record.id, fx.router.id, opts)).ok).toBe(false);
+    fx.sim.faults.reset();
+    await closeRouterClient(fx.router.id);
+    // ...and the rotation does not take that as a rotation to catch up: the rules stay as they were
+    // (old window) until the admin retries the remove.
+    const before = ours().map((r) => r.attrs);
+    expect(
+      (await applyRotation(db.db, new Date(t1.getTime() + 90_000), opts)).filter(
+        (o) => o.profileId === record.id,
+      ),
+    ).toEqual([]);
+    expect(ours().map((r) => r.attrs)).toEqual(before);
+    const [deployment] = await db.db
+      .select()
+      .from(profileDeployments)
+      .where(eq(profileDeployments.profileId, record.id));
+    expect(deployment).toMatchObject({ status: 'failed', rotationWindow: null });
+    expect((await removeProfile(db.db, fixtureActor, record.id, fx.router.id, opts)).ok).toBe(true);
+    expect(ours()).toEqual([]);
+  });
+
+  it('a remove made after the rotation read its deployments is not undone; the profile can then be deleted', async () => {
+    const t0 = new Date('2026-11-26T12:00:10Z');
+    const record = await created({ rotation: { period: '5m', portMin: 20_000, portMax: 29_999 } });
+    const ours = () => filterRows().filter((r) => isOwnComment(r.attrs.comment, record.id));
+    expect((await applyProfile(db.db, fixtureActor, record.id, fx.router.id, { ...opts, now: t0 })).ok).toBe(
+      true,
+    );
+    const { clientForRouter } = await import('@/lib/routers/service');
+    /** Options whose clientFor says when the caller is about to queue for the router's lock. */
+    const announcing = () => {
+      let arrive!: () => void;
+      const queued = new Promise<void>((resolve) => {
+        arrive = resolve;
+      }).then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+      return {
+        queued,
+        options: {
+          ...opts,
+          clientFor: (router: Router) => {
+            arrive();
+            return clientForRouter(router, testBox);
+          },
+        },
+      };
+    };
+    // The router is busy (the lock is held); the admin's remove queues first, then the rotation,
+    // which has already read the deployment as applied on an older window.
+    let release!: () => void;
+    const busy = withRouterLock(
+      clientForRouter(fx.router, testBox).id,
+      () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+    );
+    const admin = announcing();
+    const removing = removeProfile(db.db, fixtureActor, record.id, fx.router.id, admin.options);
+    await admin.queued;
+    const worker = announcing();
+    const rotating = applyRotation(db.db, new Date(t0.getTime() + 300_000), worker.options);
+    await worker.queued;
+    release();
+    await busy;
+    expect((await removing).ok).toBe(true);
+    expect((await rotating).filter((o) => o.profileId === record.id)).toEqual([]);
+    expect(ours()).toEqual([]);
+    expect((await deleteProfile(db.db, fixtureActor, record.id)).ok).toBe(true);
   });
 
   it('a rotation secret sealed under another key is a typed error, not a crash', async () => {

@@ -14,10 +14,11 @@ import { secretBox } from '../crypto';
 import type { SecretBox } from '../crypto/secret-box';
 import type { Db, Queryable } from '../db/client';
 import { type KnockProfile, knockProfiles, profileDeployments, type Router, routers } from '../db/schema';
+import { errorText } from '../observability/error-text';
 import { type ErrorValue, fail, ok, type Result } from '../result';
 import type { RouterClient } from '../routeros';
 import { clientForRouter, findRouter } from '../routers/service';
-import { type ApplyResult, applyRules, dryRunRemove, dryRunRules, removeRules } from './apply';
+import { type ApplyResult, applyRules, dryRunRemove, dryRunRules, type RunGuard, removeRules } from './apply';
 import { type ClientCommands, clientCommands } from './commands';
 import { generateRules } from './generate';
 import {
@@ -446,6 +447,13 @@ async function recordDeployment(
     window: number | null | undefined;
     error: string | null;
     details: Record<string, unknown>;
+    /**
+     * A failed remove clears the rotation window: the profile is on its way off the router, so
+     * the rotation must not put it back; only the admin retries (remove, or apply).
+     */
+    clearWindow?: boolean;
+    /** false: the deployment only notes the error (a failed rotation failing again). */
+    audit?: boolean;
   },
 ): Promise<void> {
   const now = new Date();
@@ -458,6 +466,7 @@ async function recordDeployment(
       // A failed run keeps what was last applied: the hash and window describe the router's rules.
       ...(success ? { rulesHash: outcome.hash, appliedAt: now, appliedBy: actor.label } : {}),
       ...(success && outcome.window !== undefined ? { rotationWindow: outcome.window } : {}),
+      ...(outcome.clearWindow ? { rotationWindow: null } : {}),
     };
     await tx
       .insert(profileDeployments)
@@ -466,6 +475,7 @@ async function recordDeployment(
         target: [profileDeployments.profileId, profileDeployments.routerId],
         set: values,
       });
+    if (outcome.audit === false) return;
     await recordAudit(tx, {
       actor,
       action: outcome.action,
@@ -489,13 +499,18 @@ async function applyTarget(
   atMs: number,
   options: ServiceOptions,
   action: 'profile.apply' | 'profile.rotate',
+  run: { guard?: RunGuard; auditFailure?: boolean } = {},
 ): Promise<Result<RouterChange, ProfileError>> {
   const desired = desiredAt(t.row, atMs, options);
   if (!desired.ok) return desired;
-  const result = await applyRules(t.client, t.row.id, desired.value.rules);
+  const result = await applyRules(t.client, t.row.id, desired.value.rules, run.guard);
+  if (!result.ok && result.error.code === 'not_wanted') {
+    return fail('not_wanted', result.error.message);
+  }
   if (!result.ok) {
     const failure = applyFailure(result);
     await recordDeployment(db, actor, t, {
+      audit: run.auditFailure ?? true,
       action: `${action}_failed`,
       // Even "0 changes made" is no proof: a connection lost after a command ran hides that it
       // ran. 'failed' keeps the profile undeletable until a remove has succeeded.
@@ -563,6 +578,7 @@ export async function removeProfile(
       status: 'failed',
       hash: null,
       window: undefined,
+      clearWindow: true,
       error: failure.error.message,
       details: { code: failure.error.code, executed: result.error.executed, total: result.error.total },
     });
@@ -626,6 +642,26 @@ export async function applyRotation(
       routerId: router.id,
       routerName: router.name,
     };
+    // Read again under the router's lock: a remove, delete, edit or rotation (here or on another
+    // instance) since the read above must not be undone with this stale row.
+    const guard: RunGuard = async () => {
+      const [fresh] = await db
+        .select({ deployment: profileDeployments, profile: knockProfiles })
+        .from(profileDeployments)
+        .innerJoin(knockProfiles, eq(knockProfiles.id, profileDeployments.profileId))
+        .where(eq(profileDeployments.id, deployment.id));
+      if (!fresh) return 'The profile or its deployment is gone.';
+      if (!['applied', 'failed'].includes(fresh.deployment.status))
+        return `The deployment is ${fresh.deployment.status}.`;
+      if (fresh.deployment.status === 'failed' && fresh.deployment.rotationWindow === null) {
+        return 'The deployment waits for the admin.';
+      }
+      if (fresh.deployment.status === 'applied' && fresh.deployment.rotationWindow === window.value.counter) {
+        return 'Already on this window.';
+      }
+      if (fresh.profile.updatedAt.getTime() !== profile.updatedAt.getTime()) return 'The profile changed.';
+      return null;
+    };
     let result: Result<RouterChange, ProfileError>;
     try {
       const client = (options.clientFor ?? ((r: Router) => clientForRouter(r, box(options))))(router);
@@ -636,10 +672,13 @@ export async function applyRotation(
         now.getTime(),
         options,
         'profile.rotate',
+        // A rotation that keeps failing (router down) is audited once, not every cycle.
+        { guard, auditFailure: deployment.status !== 'failed' },
       );
     } catch (error) {
-      result = fail('rotation_error', (error as Error).message);
+      result = fail('rotation_error', errorText(error));
     }
+    if (!result.ok && result.error.code === 'not_wanted') continue;
     outcomes.push(
       result.ok
         ? { ...base, window: result.value.window, outcome: 'rotated' }
