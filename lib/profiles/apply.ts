@@ -115,8 +115,8 @@ export function withRouterLock<T>(routerId: string, work: () => Promise<T>): Pro
 }
 
 /**
- * Checked under the router's lock before anything is read or changed: null to go on, or why the
- * run is no longer wanted (the background rotation re-reads its deployment here, so a remove,
+ * Checked under the router's lock before anything is read or changed: null to go on, or a short
+ * code saying why the run is no longer wanted (never shown to people) (the background rotation re-reads its deployment here, so a remove,
  * an edit or a delete since it looked is not undone).
  */
 export type RunGuard = () => Promise<string | null>;

@@ -650,16 +650,16 @@ export async function applyRotation(
         .from(profileDeployments)
         .innerJoin(knockProfiles, eq(knockProfiles.id, profileDeployments.profileId))
         .where(eq(profileDeployments.id, deployment.id));
-      if (!fresh) return 'The profile or its deployment is gone.';
+      if (!fresh) return 'deployment-gone';
       if (!['applied', 'failed'].includes(fresh.deployment.status))
-        return `The deployment is ${fresh.deployment.status}.`;
+        return `deployment-${fresh.deployment.status}`;
       if (fresh.deployment.status === 'failed' && fresh.deployment.rotationWindow === null) {
-        return 'The deployment waits for the admin.';
+        return 'waits-for-admin';
       }
       if (fresh.deployment.status === 'applied' && fresh.deployment.rotationWindow === window.value.counter) {
-        return 'Already on this window.';
+        return 'window-current';
       }
-      if (fresh.profile.updatedAt.getTime() !== profile.updatedAt.getTime()) return 'The profile changed.';
+      if (fresh.profile.updatedAt.getTime() !== profile.updatedAt.getTime()) return 'profile-changed';
       return null;
     };
     let result: Result<RouterChange, ProfileError>;
