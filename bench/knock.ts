@@ -303,7 +303,7 @@ async function postgresLockPhase(simConfig: {
   );
   if (!router.ok) throw new Error(router.error.message);
   const gateway = createRouterGateway(db.db, box);
-  const shared = postgresEntryLocks(url);
+  const shared = postgresEntryLocks(db.db);
   const local: GrantContext = { db: db.db, clientFor: gateway.clientFor, locks: inProcessEntryLocks() };
   const across: GrantContext = { ...local, locks: shared };
   const open = (ctx: GrantContext) =>

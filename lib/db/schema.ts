@@ -473,3 +473,15 @@ export const webhookDeliveries = pgTable(
   ],
 );
 export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;
+
+/**
+ * Leases that serialise changes of one router entry (or one router's profile rules) across
+ * instances on PostgreSQL (lib/grants/key-lock.ts). A row is held by one instance until it is
+ * deleted or `expires_at` (database time) has passed, so a stopped instance blocks nothing for
+ * longer than one lease.
+ */
+export const entryLocks = pgTable('entry_locks', {
+  key: text('key').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+});

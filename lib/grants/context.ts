@@ -19,5 +19,9 @@ export function getRouterGateway(): Promise<RouterGateway> {
 
 export async function getGrantContext(): Promise<GrantContext> {
   const [db, gateway] = await Promise.all([getDb(), getRouterGateway()]);
-  return { db, clientFor: gateway.clientFor, locks: processEntryLocks(getEnv().DATABASE_URL) };
+  return {
+    db,
+    clientFor: gateway.clientFor,
+    locks: processEntryLocks(getEnv().DATABASE_URL ? db : undefined),
+  };
 }

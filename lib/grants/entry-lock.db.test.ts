@@ -1,18 +1,12 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle, Db } from '@/lib/db/client';
-import { grants } from '@/lib/db/schema';
+import { entryLocks, grants } from '@/lib/db/schema';
 import { openTestDatabase, testDriver } from '@/tests/db';
 import { makeUser } from '@/tests/factories';
 import { fixtureActor, routerEntries, startRouterFixture } from '@/tests/router-fixture';
-import {
-  ENTRY_LOCK_NAMESPACE,
-  EntryBusyError,
-  type EntryLocks,
-  inProcessEntryLocks,
-  postgresEntryLocks,
-} from './key-lock';
+import { EntryBusyError, type EntryLocks, inProcessEntryLocks, postgresEntryLocks } from './key-lock';
 import { type GrantContext, openGrant, revokeGrant } from './service';
 import { grantTag } from './tag';
 
@@ -22,10 +16,10 @@ import { grantTag } from './tag';
  * then records the grant. Instance B revokes the first grant in between. Without a lock the two
  * instances share, B sees no live grant left for the address and removes the entry A has just
  * re-tagged: A's grant is recorded active with nothing on the router (until the reconciler's next
- * cycle). With PostgreSQL advisory locks B waits for A and keeps the entry.
+ * cycle). With the leases of `postgresEntryLocks` B waits for A and keeps the entry.
  *
  * A is held between its router change and its database transaction by a gate on its database's
- * `transaction()`; "B is waiting" is read from pg_locks, not guessed with a sleep.
+ * `transaction()`; "B is waiting" is B's own report that it found the key held, not a sleep.
  */
 let db: DatabaseHandle & { url?: string };
 let fx: Awaited<ReturnType<typeof startRouterFixture>>;
@@ -66,7 +60,7 @@ function gated(inner: Db) {
 }
 
 let n = 0;
-async function race(locksA: EntryLocks, locksB: EntryLocks, waitForB: 'blocked' | 'done') {
+async function race(locksA: EntryLocks, locksB: EntryLocks, bWaits: Promise<void> | null) {
   const address = `203.0.113.${++n}`;
   const [first, second] = [await makeUser(db.db), await makeUser(db.db)];
   const input = (userId: string, durationSeconds: number) => ({
@@ -93,11 +87,8 @@ async function race(locksA: EntryLocks, locksB: EntryLocks, waitForB: 'blocked' 
   ).toHaveLength(1);
 
   const revoking = revokeGrant(b, fixtureActor, g1.grant.id);
-  if (waitForB === 'blocked') {
-    await expect.poll(waitingAdvisoryLocks, { timeout: 10_000, interval: 20 }).toBeGreaterThan(0);
-  } else {
-    await revoking;
-  }
+  // With a shared lock B finds the key held and waits; without one it runs to its end.
+  await (bWaits ?? revoking);
   gate.open();
   const [opened] = await Promise.all([opening, revoking]);
   const [g2] = await db.db.select().from(grants).where(eq(grants.id, opened.grant.id));
@@ -109,108 +100,106 @@ async function race(locksA: EntryLocks, locksB: EntryLocks, waitForB: 'blocked' 
   };
 }
 
-async function waitingAdvisoryLocks(): Promise<number> {
-  const sql = postgres(db.url!, { max: 1, onnotice: () => {} });
-  try {
-    const [row] = await sql`select count(*)::int as n from pg_locks
-      where locktype = 'advisory' and classid = ${ENTRY_LOCK_NAMESPACE} and not granted`;
-    return row?.n ?? 0;
-  } finally {
-    await sql.end();
-  }
-}
-
 describe('one router entry, two instances', () => {
   it('without a lock the instances share, the revoke removes the entry the open just re-tagged (the race the lock exists for)', async () => {
-    const { g1, g2, entries } = await race(inProcessEntryLocks(), inProcessEntryLocks(), 'done');
+    const { g1, g2, entries } = await race(inProcessEntryLocks(), inProcessEntryLocks(), null);
     expect(g1.status).toBe('revoked');
     expect(g2.status).toBe('active');
     expect(entries).toEqual([]);
   });
 
-  it.runIf(testDriver === 'postgres')(
-    'with PostgreSQL advisory locks the revoke waits for the open and the entry stays for the new grant',
-    async () => {
-      const a = postgresEntryLocks(db.url!);
-      const b = postgresEntryLocks(db.url!);
-      try {
-        const { g1, g2, entries } = await race(a, b, 'blocked');
-        expect(g1.status).toBe('revoked');
-        expect(g2.status).toBe('active');
-        expect(entries.map((e) => e.comment)).toEqual([grantTag(g2.id)]);
-        expect(entries[0]!.timeoutSeconds).toBeGreaterThan(3600);
-        expect(await waitingAdvisoryLocks()).toBe(0);
-      } finally {
-        await Promise.all([a.close(), b.close()]);
-      }
-    },
-  );
+  it('with leases in the database the revoke waits for the open and the entry stays for the new grant', async () => {
+    let busy!: () => void;
+    const waited = new Promise<void>((resolve) => {
+      busy = resolve;
+    });
+    const a = postgresEntryLocks(db.db);
+    const b = postgresEntryLocks(db.db, { onBusy: () => busy() });
+    const { g1, g2, entries } = await race(a, b, waited);
+    expect(g1.status).toBe('revoked');
+    expect(g2.status).toBe('active');
+    expect(entries.map((e) => e.comment)).toEqual([grantTag(g2.id)]);
+    expect(entries[0]!.timeoutSeconds).toBeGreaterThan(3600);
+    expect(await db.db.select().from(entryLocks)).toEqual([]);
+  });
+
+  it('a key held too long by another instance fails the wait with a clear error; other keys are not held up', async () => {
+    const a = postgresEntryLocks(db.db);
+    const b = postgresEntryLocks(db.db, { waitMs: 200 });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const holding = a.run('router|ip|knockgate|192.0.2.1', async () => {
+      entered();
+      await held;
+    });
+    try {
+      await inside;
+      const refused = await b
+        .run('router|ip|knockgate|192.0.2.1', async () => 'ran')
+        .catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(EntryBusyError);
+      expect((refused as Error).message).toBe(
+        'Another Knockgate instance is still changing this router entry; try again in a moment.',
+      );
+      // The same instance's other keys, and the other instance's, go on meanwhile.
+      expect(await a.run('router|ip|knockgate|192.0.2.2', async () => 'other entry')).toBe('other entry');
+      expect(await b.run('router|ip|knockgate|192.0.2.3', async () => 'other entry')).toBe('other entry');
+    } finally {
+      release();
+      await holding;
+    }
+    expect(await b.run('router|ip|knockgate|192.0.2.1', async () => 'ran')).toBe('ran');
+  });
+
+  it('a stopped instance blocks its keys for one lease at most', async () => {
+    // An instance stopped while holding a key: its lease row stays until it runs out.
+    await db.db.insert(entryLocks).values({
+      key: 'router|ip|knockgate|192.0.2.4',
+      holder: 'stopped',
+      expiresAt: sql`now() + interval '300 milliseconds'`,
+    });
+    let waits = 0;
+    const b = postgresEntryLocks(db.db, { waitMs: 5_000, onBusy: () => waits++ });
+    expect(await b.run('router|ip|knockgate|192.0.2.4', async () => 'taken over')).toBe('taken over');
+    expect(waits).toBeGreaterThan(0);
+    expect(await db.db.select().from(entryLocks)).toEqual([]);
+  });
+
+  it('a long change renews its lease, so nobody takes the key over meanwhile', async () => {
+    const a = postgresEntryLocks(db.db, { leaseMs: 300 });
+    const b = postgresEntryLocks(db.db, { waitMs: 100 });
+    const result = await a.run('router|ip|knockgate|192.0.2.5', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 900)); // three leases long
+      return b
+        .run('router|ip|knockgate|192.0.2.5', async () => 'taken')
+        .catch((e: unknown) => (e as Error).name);
+    });
+    expect(result).toBe('EntryBusyError');
+  });
 
   it.runIf(testDriver === 'postgres')(
-    'a lock held too long by another instance fails the wait with a clear error; other entries are not held up',
+    'database connections cut while a key is held: the change still completes and the key is free again',
     async () => {
-      const a = postgresEntryLocks(db.url!);
-      const b = postgresEntryLocks(db.url!, { waitMs: 200 });
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let entered!: () => void;
-      const inside = new Promise<void>((resolve) => {
-        entered = resolve;
-      });
+      const a = postgresEntryLocks(db.db);
+      const admin = postgres(db.url!, { max: 1, onnotice: () => {} });
       try {
-        const holding = a.run('router|ip|knockgate|192.0.2.1', async () => {
-          entered();
-          await held;
+        const result = await a.run('router|ip|knockgate|192.0.2.6', async () => {
+          // Every connection of the app's pool to this database is cut (a PostgreSQL restart).
+          await admin`select pg_terminate_backend(pid) from pg_stat_activity
+            where datname = current_database() and pid <> pg_backend_pid()`;
+          return 'work done';
         });
-        await inside;
-        const refused = await b
-          .run('router|ip|knockgate|192.0.2.1', async () => 'ran')
-          .catch((e: unknown) => e);
-        expect(refused).toBeInstanceOf(EntryBusyError);
-        expect((refused as Error).message).toBe(
-          'Another Knockgate instance is still changing this router entry; try again in a moment.',
-        );
-        expect(await b.run('router|ip|knockgate|192.0.2.2', async () => 'other entry')).toBe('other entry');
-        release();
-        await holding;
-        expect(await b.run('router|ip|knockgate|192.0.2.1', async () => 'ran')).toBe('ran');
+        expect(result).toBe('work done');
+        const b = postgresEntryLocks(db.db, { waitMs: 1_000 });
+        expect(await b.run('router|ip|knockgate|192.0.2.6', async () => 'free')).toBe('free');
       } finally {
-        release();
-        await Promise.all([a.close(), b.close()]);
-      }
-    },
-  );
-
-  it.runIf(testDriver === 'postgres')(
-    'an instance that dies holding a lock does not hold the entry: the server releases it',
-    async () => {
-      const a = postgresEntryLocks(db.url!);
-      const b = postgresEntryLocks(db.url!, { waitMs: 5_000 });
-      let entered!: () => void;
-      const inside = new Promise<void>((resolve) => {
-        entered = resolve;
-      });
-      try {
-        const holding = a
-          .run('router|ip|knockgate|192.0.2.3', async () => {
-            entered();
-            await new Promise(() => {}); // never finishes: the instance "hangs", then dies
-          })
-          .catch(() => {});
-        await inside;
-        // The instance's connections are cut (as when its process is killed).
-        const admin = postgres(db.url!, { max: 1, onnotice: () => {} });
-        await admin`select pg_terminate_backend(pid) from pg_stat_activity
-          where application_name = 'knockgate-entry-locks' and pid <> pg_backend_pid()
-            and pid in (select pid from pg_locks where locktype = 'advisory' and granted
-              and classid = ${ENTRY_LOCK_NAMESPACE})`;
         await admin.end();
-        expect(await b.run('router|ip|knockgate|192.0.2.3', async () => 'taken over')).toBe('taken over');
-        void holding;
-      } finally {
-        await Promise.all([a.close(), b.close()]);
       }
     },
   );

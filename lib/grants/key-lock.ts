@@ -1,12 +1,14 @@
-import postgres from 'postgres';
+import { randomUUID } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { entryLocks } from '../db/schema';
 
 /**
  * One router entry, one change at a time: opening, extending, revoking and retrying the same
  * (router, family, list, address) are serialised, so a revoke cannot remove an entry that an
  * open has just re-tagged for a grant it has not recorded yet. In one process a queue per key
- * does it; instances sharing a PostgreSQL database also take a PostgreSQL advisory lock per key,
- * held on a connection of a small pool of their own for as long as the change runs. If an
- * instance dies holding one, its connection closes and the server releases the lock.
+ * does it; instances sharing a PostgreSQL database also take a lease on the key in the database
+ * (`postgresEntryLocks`).
  */
 export interface EntryLocks {
   run<T>(lockKey: string, work: () => Promise<T>): Promise<T>;
@@ -40,10 +42,7 @@ export function inProcessEntryLocks(map: Map<string, Promise<unknown>> = new Map
   };
 }
 
-/** The advisory-lock namespace of entry locks (first key of the two-key form): "knoe". */
-export const ENTRY_LOCK_NAMESPACE = 0x6b6e6f65;
-
-/** Raised when another instance held an entry longer than the wait allows, or the lock failed. */
+/** Raised when another instance held a key longer than the wait allows, or the lease failed. */
 export class EntryBusyError extends Error {
   readonly code = 'entry_busy';
   constructor(message: string, options?: ErrorOptions) {
@@ -52,67 +51,104 @@ export class EntryBusyError extends Error {
   }
 }
 
+export type LeaseOptions = {
+  /** How long a lease lasts unless renewed (renewed every third of it while the work runs). */
+  leaseMs?: number;
+  /** The longest wait for a key another instance holds; then `EntryBusyError`. */
+  waitMs?: number;
+  /** Called each time the key was found held by another instance (tests watch the wait). */
+  onBusy?: (lockKey: string) => void;
+};
+
 /**
- * Entry locks shared by every instance on one PostgreSQL database: the in-process queue first
- * (so one instance asks the server once per key), then `pg_advisory_lock(namespace,
- * hashtext(key))` on a reserved connection. Two keys that hash alike only wait for each other.
- * A wait longer than `waitMs` (the server's `lock_timeout`) fails with `EntryBusyError`.
+ * Locks shared by every instance on one PostgreSQL database: the in-process queue first (so an
+ * instance asks the database once per key at a time), then a lease row in `entry_locks`, taken
+ * with one INSERT … ON CONFLICT that succeeds only when the key is free or its lease has run out
+ * (database time, so instance clocks do not matter). Nothing holds a database connection while
+ * the work runs: a lost connection or a restarted server costs at most the release (the lease then
+ * runs out by itself), and a stopped instance blocks its keys for at most one lease. Waiting is
+ * polling with a short backoff, bounded by `waitMs`.
  */
-export function postgresEntryLocks(url: string, options: { max?: number; waitMs?: number } = {}): EntryLocks {
+export function postgresEntryLocks(db: Db, options: LeaseOptions = {}): EntryLocks {
   const local = inProcessEntryLocks();
+  const leaseMs = options.leaseMs ?? 30_000;
   const waitMs = options.waitMs ?? 15_000;
-  let sql: postgres.Sql | null = null;
-  const pool = () => {
-    sql ??= postgres(url, {
-      max: options.max ?? 16,
-      idle_timeout: 30,
-      connect_timeout: 5,
-      onnotice: () => {},
-      connection: { application_name: 'knockgate-entry-locks', lock_timeout: waitMs },
-    });
-    return sql;
-  };
-  return {
-    run(lockKey, work) {
-      return local.run(lockKey, async () => {
-        let reserved: postgres.ReservedSql;
-        try {
-          reserved = await pool().reserve();
-        } catch (error) {
+  const holder = randomUUID();
+  const lease = sql`make_interval(secs => ${leaseMs / 1000})`;
+
+  async function tryTake(lockKey: string): Promise<boolean> {
+    const rows = await db
+      .insert(entryLocks)
+      .values({ key: lockKey, holder, expiresAt: sql`now() + ${lease}` })
+      .onConflictDoUpdate({
+        target: entryLocks.key,
+        set: { holder, expiresAt: sql`now() + ${lease}` },
+        where: sql`${entryLocks.expiresAt} < now()`,
+      })
+      .returning({ holder: entryLocks.holder });
+    return rows[0]?.holder === holder;
+  }
+
+  async function take(lockKey: string): Promise<void> {
+    const deadline = Date.now() + waitMs;
+    let pause = 5;
+    let failures = 0;
+    for (;;) {
+      let taken = false;
+      try {
+        taken = await tryTake(lockKey);
+      } catch (error) {
+        // A connection the server closed (restart, failover) fails once; the pool's next one
+        // works. A database that stays away fails the change.
+        if (++failures >= 3 || Date.now() + pause > deadline) {
           throw new EntryBusyError(`The entry lock could not be taken: ${(error as Error).message}`, {
             cause: error,
           });
         }
+      }
+      if (taken) return;
+      if (failures === 0) options.onBusy?.(lockKey);
+      if (Date.now() + pause > deadline) {
+        throw new EntryBusyError(
+          'Another Knockgate instance is still changing this router entry; try again in a moment.',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause + Math.random() * pause));
+      pause = Math.min(pause * 2, 100);
+    }
+  }
+
+  /** Twice at most: a connection the server closed fails once. If the database stays away, the
+   * lease runs out by itself. */
+  async function release(lockKey: string): Promise<void> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await db.delete(entryLocks).where(and(eq(entryLocks.key, lockKey), eq(entryLocks.holder, holder)));
+        return;
+      } catch {}
+    }
+  }
+
+  return {
+    run(lockKey, work) {
+      return local.run(lockKey, async () => {
+        await take(lockKey);
+        const renew = setInterval(() => {
+          db.update(entryLocks)
+            .set({ expiresAt: sql`now() + ${lease}` })
+            .where(and(eq(entryLocks.key, lockKey), eq(entryLocks.holder, holder)))
+            .catch(() => {});
+        }, leaseMs / 3);
+        renew.unref();
         try {
-          try {
-            await reserved`select pg_advisory_lock(${ENTRY_LOCK_NAMESPACE}, hashtext(${lockKey}))`;
-          } catch (error) {
-            const timedOut = (error as { code?: string }).code === '55P03';
-            throw new EntryBusyError(
-              timedOut
-                ? 'Another Knockgate instance is still changing this router entry; try again in a moment.'
-                : `The entry lock could not be taken: ${(error as Error).message}`,
-              { cause: error },
-            );
-          }
-          try {
-            return await work();
-          } finally {
-            // A lost connection already released the lock on the server.
-            await reserved`select pg_advisory_unlock(${ENTRY_LOCK_NAMESPACE}, hashtext(${lockKey}))`.catch(
-              () => reserved`select pg_advisory_unlock_all()`.catch(() => {}),
-            );
-          }
+          return await work();
         } finally {
-          reserved.release();
+          clearInterval(renew);
+          await release(lockKey);
         }
       });
     },
-    async close() {
-      const current = sql;
-      sql = null;
-      await current?.end({ timeout: 5 });
-    },
+    async close() {},
   };
 }
 
@@ -120,16 +156,16 @@ const key = Symbol.for('knockgate.entryLocks');
 type Holder = { [key]?: EntryLocks };
 
 /**
- * This process's entry locks, shared on globalThis by server.ts and the Next.js bundle: shared
- * with other instances when `url` (the PostgreSQL database) is given, in-process otherwise.
+ * This process's locks, shared on globalThis by server.ts and the Next.js bundle: leases in
+ * `db` (shared with other instances) when given — PostgreSQL — in-process otherwise.
  */
-export function processEntryLocks(url?: string): EntryLocks {
+export function processEntryLocks(db?: Db): EntryLocks {
   const g = globalThis as Holder;
-  g[key] ??= url ? postgresEntryLocks(url) : inProcessEntryLocks();
+  g[key] ??= db ? postgresEntryLocks(db) : inProcessEntryLocks();
   return g[key];
 }
 
-/** Closes this process's entry locks (shutdown). */
+/** Closes this process's locks (shutdown). */
 export async function closeProcessEntryLocks(): Promise<void> {
   const g = globalThis as Holder;
   const current = g[key];

@@ -120,4 +120,26 @@ describe('the reconciler does not undo a change made while it worked', () => {
     expect(entry?.comment).toBe(grantTag(opened.grant.id));
     expect(entry!.timeoutSeconds).toBeGreaterThan(8 * 3600 - 60);
   });
+
+  it('an entry it found missing, re-added by an extend since, keeps the extended time', async () => {
+    const address = `198.18.0.${++n}`;
+    const user = await makeUser(db.db);
+    const opened = await openGrant(fx.ctx, fixtureActor, input(user.id, address, 3600));
+    // The router lost the entry (a reboot).
+    const client = await fx.ctx.clientFor(fx.router.id);
+    await client.remove('/ip/firewall/address-list', opened.grant.routerEntryId!);
+    expect(routerEntries(fx.sim).filter((e) => e.address === address)).toEqual([]);
+
+    const r = gatedReconciler('after');
+    const reconciling = reconcileRouter(r.ctx, fixtureActor, fx.router);
+    await r.reached; // live grants read (1 h left), the router read: the entry is missing
+    const extended = await extendGrant(fx.ctx, fixtureActor, opened.grant.id, 8 * 3600);
+    expect(extended.confirmed).toBe(true);
+    r.open();
+    await reconciling;
+
+    const entries = routerEntries(fx.sim).filter((e) => e.address === address);
+    expect(entries.map((e) => e.comment)).toEqual([grantTag(opened.grant.id)]);
+    expect(entries[0]!.timeoutSeconds).toBeGreaterThan(8 * 3600 - 60);
+  });
 });

@@ -18,7 +18,7 @@ import {
   routerQuery,
 } from '../routeros';
 import { describeRouterError } from '../routers/service';
-import { type EntryKey, ensureEntry, storedAddress, timeoutNeedsSetting } from './entry';
+import { type EntryKey, ensureEntry, storedAddress, timeoutNeedsSetting, tryAddEntry } from './entry';
 import { desiredFor, type GrantContext, grantAudit, syncEntryNow } from './service';
 import { grantIdFromComment, grantTag, isKnockgateComment } from './tag';
 
@@ -173,6 +173,15 @@ export async function reconcileRouter(
   }
 
   const client = await ctx.clientFor(router.id);
+  /**
+   * Re-adding an entry the router lost: one `add`. If the router holds the key again by then (a
+   * knock or an extend since the snapshots re-added it), the key is synced under its lock from
+   * fresh reads instead, so that newer change is kept.
+   */
+  const readd = async (key: EntryKey, desired: NonNullable<ReturnType<typeof desiredFor>>) => {
+    const fast = await tryAddEntry(client, key, desired);
+    return fast.kind === 'present' ? fast : (await syncEntryNow(ctx, router.id, key)).outcome;
+  };
   const settledKeys: EntryKey[] = [];
   const addedOwners = new Map<string, EntryKey>();
   await inParallel([...groups.values()], CONCURRENCY, async ({ key, grants: group }) => {
@@ -192,9 +201,11 @@ export async function reconcileRouter(
         // an extend or open since the snapshots may have changed it, so the key is synced again
         // under its lock from fresh reads.
         const outcome =
-          tagged.length === 0
-            ? await ensureEntry(client, key, desired, known)
-            : (await syncEntryNow(ctx, router.id, key)).outcome;
+          tagged.length === 0 && desired !== null && known.length === 0
+            ? await readd(key, desired)
+            : tagged.length === 0
+              ? await ensureEntry(client, key, desired, known) // covered by an unmanaged entry
+              : (await syncEntryNow(ctx, router.id, key)).outcome;
         if (outcome.kind === 'absent') report.removed += tagged.length;
         else if (outcome.kind === 'covered') report.covered++;
         else if (outcome.kind === 'present' && !outcome.adopted) {

@@ -545,6 +545,44 @@ describe('webhook', () => {
     }
   });
 
+  it('a sender whose claim ran out does not overwrite the outcome of the sender that took over', async () => {
+    const hook = await receiver({ hang: true });
+    try {
+      await withSender(webhookSender(db.db, { box: testBox, retryDelaysMs: [10] }), async () => {
+        await notifier.stop();
+        await configure(hook.url);
+        const { request } = await pendingRequest();
+        const slow = webhookSender(db.db, { box: testBox, retryDelaysMs: [10] });
+        try {
+          slow();
+          await expect.poll(() => hook.received.length, { timeout: 10_000 }).toBe(1);
+          const id = String(hook.received[0]!.headers['x-knockgate-delivery']);
+          // Meanwhile its lease ran out and another instance claimed and delivered it.
+          await db.db
+            .update(webhookDeliveries)
+            .set({
+              status: 'delivered',
+              attempts: 2,
+              lastStatus: 204,
+              lastError: null,
+              deliveredAt: new Date(),
+            })
+            .where(eq(webhookDeliveries.id, id));
+          hook.received[0]!.respond(500); // the slow sender's answer arrives late, and failed
+          await slow.idle();
+          const [row] = await db.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id));
+          expect(row).toMatchObject({ status: 'delivered', attempts: 2, lastStatus: 204 });
+          expect((row!.payload as WebhookPayload).request?.id).toBe(request.id);
+          expect(hook.received).toHaveLength(1); // and it was not sent a third time
+        } finally {
+          await slow.stop();
+        }
+      });
+    } finally {
+      await hook.close();
+    }
+  });
+
   it('two instances sending from one outbox deliver each event exactly once', async () => {
     const hook = await receiver();
     try {

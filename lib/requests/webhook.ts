@@ -7,7 +7,7 @@
  * page, never a failed approval, and a stopped process loses no delivery.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Actor } from '../audit/actor';
 import { recordAudit } from '../audit/record';
@@ -283,7 +283,7 @@ export async function queueRequestEvent(
     event,
     payload,
     status: 'pending',
-    nextAttemptAt: now,
+    nextAttemptAt: sql`now()`,
     createdAt: now,
     updatedAt: now,
   });
@@ -315,6 +315,7 @@ function worthRetrying(result: DeliveryResult): boolean {
 
 /** The outcome of one attempt, as the delivery row records it (pending again: a retry). */
 function settle(result: DeliveryResult, attempt: number, delays: number[], now: Date) {
+  // Due times and leases are in the database's time, so instances whose clocks differ agree.
   if (result?.delivered) {
     return {
       status: 'delivered' as const,
@@ -330,7 +331,7 @@ function settle(result: DeliveryResult, attempt: number, delays: number[], now: 
     status: again ? ('pending' as const) : ('failed' as const),
     lastStatus: result?.status ?? null,
     lastError: error.slice(0, 500),
-    nextAttemptAt: again ? new Date(now.getTime() + delays[attempt - 1]!) : null,
+    nextAttemptAt: again ? sql`now() + make_interval(secs => ${delays[attempt - 1]! / 1000})` : null,
   };
 }
 
@@ -385,7 +386,7 @@ export function webhookSender(
       .where(
         and(
           inArray(webhookDeliveries.status, ['pending', 'sending']),
-          lte(webhookDeliveries.nextAttemptAt, now),
+          lte(webhookDeliveries.nextAttemptAt, sql`now()`),
         ),
       )
       .orderBy(asc(webhookDeliveries.createdAt))
@@ -396,7 +397,7 @@ export function webhookSender(
       .set({
         status: 'sending',
         attempts: sql`${webhookDeliveries.attempts} + 1`,
-        nextAttemptAt: new Date(now.getTime() + LEASE_MS),
+        nextAttemptAt: sql`now() + make_interval(secs => ${LEASE_MS / 1000})`,
         updatedAt: now,
       })
       .where(inArray(webhookDeliveries.id, due))
@@ -412,16 +413,18 @@ export function webhookSender(
       .set({
         status: 'pending',
         attempts: sql`${webhookDeliveries.attempts} - 1`,
-        nextAttemptAt: now,
+        nextAttemptAt: sql`now()`,
         updatedAt: now,
       })
       .where(
-        and(
-          inArray(
-            webhookDeliveries.id,
-            rows.map((r) => r.id),
+        or(
+          ...rows.map((r) =>
+            and(
+              eq(webhookDeliveries.id, r.id),
+              eq(webhookDeliveries.status, 'sending'),
+              eq(webhookDeliveries.attempts, r.attempts),
+            ),
           ),
-          eq(webhookDeliveries.status, 'sending'),
         ),
       );
   }
@@ -431,21 +434,31 @@ export function webhookSender(
     const result = await deliverWebhook(db, payload, options.box ?? secretBox());
     report(result, payload, row.attempts);
     const now = new Date();
+    // Only while the claim is still ours: had the lease run out (a stalled process) and another
+    // sender taken the delivery over, its outcome stands.
     await db
       .update(webhookDeliveries)
       .set({ ...settle(result, row.attempts, delays, now), updatedAt: now })
-      .where(eq(webhookDeliveries.id, row.id));
+      .where(
+        and(
+          eq(webhookDeliveries.id, row.id),
+          eq(webhookDeliveries.status, 'sending'),
+          eq(webhookDeliveries.attempts, row.attempts),
+        ),
+      );
   }
 
   /**
    * When the next delivery is due (a retry, or the end of another sender's lease; null: none),
    * and whether one of them is a retry this sender is waiting for.
    */
-  async function nextDue(): Promise<{ at: Date | null; retrying: boolean }> {
+  async function nextDue(): Promise<{ inMs: number | null; retrying: boolean }> {
     const [row] = await db
       .select({
-        at: sql<Date | null>`min(${webhookDeliveries.nextAttemptAt})`.mapWith((v: string | Date | null) =>
-          v === null ? null : new Date(v),
+        inMs: sql<
+          number | null
+        >`extract(epoch from min(${webhookDeliveries.nextAttemptAt}) - now()) * 1000`.mapWith(
+          (v: string | number | null) => (v === null ? null : Number(v)),
         ),
         retrying: sql<number>`count(*) filter (where ${webhookDeliveries.status} = 'pending')`.mapWith(
           Number,
@@ -453,11 +466,11 @@ export function webhookSender(
       })
       .from(webhookDeliveries)
       .where(inArray(webhookDeliveries.status, ['pending', 'sending']));
-    return { at: row?.at ?? null, retrying: (row?.retrying ?? 0) > 0 };
+    return { inMs: row?.inMs ?? null, retrying: (row?.retrying ?? 0) > 0 };
   }
 
   async function pass() {
-    do {
+    for (;;) {
       again = false;
       while (!stopped) {
         const rows = await claim(new Date());
@@ -470,18 +483,22 @@ export function webhookSender(
           await sendOne(row);
         }
       }
-    } while (again && !stopped);
-    const next = await nextDue();
-    schedule(next.at, next.retrying);
+      const next = await nextDue();
+      // A kick that came while we looked (a delivery committed after our last claim) goes round
+      // again rather than waiting for the timer.
+      if (again && !stopped) continue;
+      schedule(next.inMs, next.retrying);
+      return;
+    }
   }
 
-  function schedule(at: Date | null, retrying: boolean) {
+  function schedule(inMs: number | null, retrying: boolean) {
     if (timer) clearTimeout(timer);
     timer = null;
     waitingForRetry = false;
     if (stopped) return;
-    const wait = at === null ? MAX_SLEEP_MS : Math.min(Math.max(at.getTime() - Date.now(), 0), MAX_SLEEP_MS);
-    waitingForRetry = at !== null && retrying;
+    const wait = inMs === null ? MAX_SLEEP_MS : Math.min(Math.max(inMs, 0), MAX_SLEEP_MS);
+    waitingForRetry = inMs !== null && retrying;
     timer = setTimeout(() => {
       timer = null;
       waitingForRetry = false;
@@ -500,7 +517,7 @@ export function webhookSender(
       .catch((error: unknown) => {
         // The database is unreachable: the deliveries stay queued; try again later.
         log().warn({ error: errorText(error) }, 'webhook deliveries could not be sent now');
-        schedule(new Date(Date.now() + 5_000), true);
+        schedule(5_000, true);
       })
       .finally(() => {
         running = null;
@@ -600,7 +617,7 @@ export async function redeliver(db: Db, actor: Actor, id: string): Promise<Resul
       .set({
         status: 'pending',
         attempts: 0,
-        nextAttemptAt: now,
+        nextAttemptAt: sql`now()`,
         lastError: null,
         lastStatus: null,
         updatedAt: now,

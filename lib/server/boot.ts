@@ -63,7 +63,7 @@ export async function boot(options: BootOptions) {
   const gateway = await getRouterGateway();
   const leader = env.DATABASE_URL ? postgresLeader(env.DATABASE_URL) : singleProcessLeader();
   // On PostgreSQL, router entries are locked across instances (lib/grants/key-lock.ts).
-  const locks = processEntryLocks(env.DATABASE_URL);
+  const locks = processEntryLocks(database.driver === 'postgres' ? database.db : undefined);
   const worker: GrantWorker = startGrantWorker({
     db: database.db,
     gateway,
