@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
 import { auditEvents, grants } from '@/lib/db/schema';
@@ -260,6 +260,36 @@ describe('host-name grants are refused', () => {
       family: 'ip',
     });
     expect(now.ok).toBe(true);
+  });
+
+  it('the cap holds when many different names are opened at the same moment', async () => {
+    const user = await userWithPolicy();
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        openHostnameAccess(fx.ctx, user, actorFor(user), {
+          hostname: `burst${i}.dyn.example.net`,
+          family: 'ip',
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.ok)).toHaveLength(MAX_HOSTNAMES_PER_USER);
+    expect(results.filter((r) => !r.ok && r.error.code === 'too_many_hostnames')).toHaveLength(
+      12 - MAX_HOSTNAMES_PER_USER,
+    );
+    const live = await db.db
+      .selectDistinct({ address: grants.address })
+      .from(grants)
+      .where(
+        and(
+          eq(grants.userId, user.id),
+          eq(grants.kind, 'hostname'),
+          inArray(grants.status, ['pending', 'active']),
+        ),
+      );
+    expect(live).toHaveLength(MAX_HOSTNAMES_PER_USER);
+    expect(routerEntries(fx.sim).filter((e) => e.address.startsWith('burst'))).toHaveLength(
+      MAX_HOSTNAMES_PER_USER,
+    );
   });
 
   it('the same name may be open on the IPv4 and the IPv6 list at once (separate grants)', async () => {

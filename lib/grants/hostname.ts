@@ -14,7 +14,7 @@ import { clampDuration, effectivePolicy, listFor } from '../policies/service';
 import { fail, ok, type Result } from '../result';
 import type { ListFamily } from '../routeros';
 import type { TargetOutcome } from './access';
-import { type GrantContext, openGrant } from './service';
+import { type GrantContext, openGrant, withEntryLock } from './service';
 
 export type HostnameAccessInput = {
   hostname: string;
@@ -51,42 +51,46 @@ export async function openHostnameAccess(
   const hostname = parsed.value;
   const duration = clampDuration(effective.policy, input.durationSeconds);
   // Each name is a DNS lookup the router repeats for as long as it is listed: a few per person.
-  const others = await ctx.db
-    .selectDistinct({ address: grants.address })
-    .from(grants)
-    .where(
-      and(
-        eq(grants.userId, user.id),
-        eq(grants.kind, 'hostname'),
-        inArray(grants.status, [...LIVE_GRANT_STATUSES]),
-        ne(grants.address, hostname),
-      ),
-    );
-  if (others.length >= MAX_HOSTNAMES_PER_USER) {
-    const message = `At most ${MAX_HOSTNAMES_PER_USER} host names open at once; end one you no longer use.`;
-    return fail('too_many_hostnames', message, { hostname: message });
-  }
+  // Counted and opened holding the person's lock (across instances too), so parallel opens
+  // cannot all pass the count.
+  return withEntryLock(ctx, `hostnames|${user.id}`, async () => {
+    const others = await ctx.db
+      .selectDistinct({ address: grants.address })
+      .from(grants)
+      .where(
+        and(
+          eq(grants.userId, user.id),
+          eq(grants.kind, 'hostname'),
+          inArray(grants.status, [...LIVE_GRANT_STATUSES]),
+          ne(grants.address, hostname),
+        ),
+      );
+    if (others.length >= MAX_HOSTNAMES_PER_USER) {
+      const message = `At most ${MAX_HOSTNAMES_PER_USER} host names open at once; end one you no longer use.`;
+      return fail('too_many_hostnames', message, { hostname: message });
+    }
 
-  const targets = await Promise.all(
-    effective.targets.map(async (target): Promise<TargetOutcome> => {
-      const list = listFor(target, input.family);
-      const base = { routerId: target.router.id, routerName: target.router.name, list };
-      try {
-        const outcome = await openGrant(ctx, actor, {
-          userId: user.id,
-          routerId: target.router.id,
-          family: input.family,
-          list,
-          address: hostname,
-          kind: 'hostname',
-          source: 'web',
-          durationSeconds: duration.seconds,
-        });
-        return { ...base, ok: true, outcome };
-      } catch (error) {
-        return { ...base, ok: false, error: { code: 'internal_error', message: internalError(error) } };
-      }
-    }),
-  );
-  return ok({ hostname, targets, durationSeconds: duration.seconds, clamped: duration.clamped });
+    const targets = await Promise.all(
+      effective.targets.map(async (target): Promise<TargetOutcome> => {
+        const list = listFor(target, input.family);
+        const base = { routerId: target.router.id, routerName: target.router.name, list };
+        try {
+          const outcome = await openGrant(ctx, actor, {
+            userId: user.id,
+            routerId: target.router.id,
+            family: input.family,
+            list,
+            address: hostname,
+            kind: 'hostname',
+            source: 'web',
+            durationSeconds: duration.seconds,
+          });
+          return { ...base, ok: true, outcome };
+        } catch (error) {
+          return { ...base, ok: false, error: { code: 'internal_error', message: internalError(error) } };
+        }
+      }),
+    );
+    return ok({ hostname, targets, durationSeconds: duration.seconds, clamped: duration.clamped });
+  });
 }

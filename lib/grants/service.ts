@@ -27,8 +27,8 @@ export type GrantContext = {
   locks?: EntryLocks;
 };
 
-/** Runs `work` holding the lock of one router entry. */
-function withEntryLock<T>(ctx: GrantContext, lockKey: string, work: () => Promise<T>): Promise<T> {
+/** Runs `work` holding the lock of one key (a router entry, or another thing one at a time). */
+export function withEntryLock<T>(ctx: GrantContext, lockKey: string, work: () => Promise<T>): Promise<T> {
   return (ctx.locks ?? processEntryLocks()).run(lockKey, work);
 }
 
