@@ -13,6 +13,8 @@ import {
   extendAccess,
   openAccessForUser,
 } from './access';
+import { openHostnameAccess } from './hostname';
+import { openGrant } from './service';
 
 /** Access follows the account and the policy: disabled or no longer covered → ended on the router. */
 let db: DatabaseHandle;
@@ -102,6 +104,56 @@ describe('access follows the account and the policy', () => {
     expect(routerEntries(fx.sim).filter((e) => e.address === '198.51.100.82')).toHaveLength(1);
     expect(routerEntries(fx.sim).filter((e) => e.address === '198.51.100.83')).toHaveLength(1);
     expect(await endUncoveredAccess(fx.ctx, fixtureActor)).toBe(0);
+  });
+
+  it('narrowing host-name suffixes or turning direct access off ends what no longer fits; requested access stays', async () => {
+    const user = await makeUser(db.db, { role: 'user' });
+    const policy = (over: { hostnameSuffixes: string[]; directAccess: boolean }, id: string | null = null) =>
+      savePolicy(db.db, fixtureActor, id, {
+        name: `suffixes-${user.id.slice(0, 8)}`,
+        subject: `user:${user.id}`,
+        defaultDuration: 3600,
+        maxDuration: 7200,
+        knockOnSignIn: false,
+        allowHostnames: true,
+        targets: [fx.router.id],
+        ...over,
+      });
+    const saved = await policy({
+      hostnameSuffixes: ['dyn.example.net', 'home.example.org'],
+      directAccess: true,
+    });
+    if (!saved.ok) throw new Error(saved.error.message);
+    for (const hostname of ['nas.dyn.example.net', 'pi.home.example.org']) {
+      expect((await openHostnameAccess(fx.ctx, user, actorFor(user), { hostname, family: 'ip' })).ok).toBe(
+        true,
+      );
+    }
+    // An approved request's grant for an address (source "request"), beside the direct ones.
+    const requested = await openGrant(fx.ctx, fixtureActor, {
+      userId: user.id,
+      routerId: fx.router.id,
+      family: 'ip',
+      list: 'knockgate',
+      address: '198.51.100.91',
+      source: 'request',
+      durationSeconds: 3600,
+    });
+    expect(requested.confirmed).toBe(true);
+
+    expect(
+      (await policy({ hostnameSuffixes: ['dyn.example.net'], directAccess: true }, saved.value.id)).ok,
+    ).toBe(true);
+    expect(await endUncoveredAccess(fx.ctx, fixtureActor)).toBe(1);
+    expect(routerEntries(fx.sim).map((e) => e.address)).not.toContain('pi.home.example.org');
+    expect(routerEntries(fx.sim).map((e) => e.address)).toContain('nas.dyn.example.net');
+
+    expect(
+      (await policy({ hostnameSuffixes: ['dyn.example.net'], directAccess: false }, saved.value.id)).ok,
+    ).toBe(true);
+    expect(await endUncoveredAccess(fx.ctx, fixtureActor)).toBe(1);
+    expect(routerEntries(fx.sim).map((e) => e.address)).not.toContain('nas.dyn.example.net');
+    expect((await liveOf(user.id)).map((g) => g.source)).toEqual(['request']);
   });
 
   it('before a router is deleted, every grant on it ends and its entries leave the router', async () => {

@@ -6,6 +6,7 @@ import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Actor } from '../audit/actor';
 import { recordAudit } from '../audit/record';
 import { devices, type Grant, grants, routers, type User, users } from '../db/schema';
+import { parseHostname } from '../net/hostname';
 import type { IpAddress } from '../net/ip';
 import { internalError } from '../observability/internal-error';
 import { clampDuration, effectivePolicy, listFor, listPolicies } from '../policies/service';
@@ -180,7 +181,7 @@ export async function endAllAccessOfUser(
 /**
  * Safety net run by the worker each cycle: a live grant stays only while its person may still
  * hold it — the account is enabled, and their current policy still names its router and list (and
- * allows host names / devices for such grants). Everything else is ended, so a disabled account, a
+ * allows host names under its suffixes, devices, and direct access for such grants). Everything else is ended, so a disabled account, a
  * changed role or a narrowed policy never leaves access open until it times out.
  */
 export async function endUncoveredAccess(ctx: GrantContext, actor: Actor): Promise<number> {
@@ -214,8 +215,11 @@ export async function endUncoveredAccess(ctx: GrantContext, actor: Actor): Promi
           enabledRouters.has(t.routerId) &&
           (t.list ?? routerLists.get(t.routerId)?.[grant.family]) === grant.list,
       ) &&
-      (grant.kind !== 'hostname' || policy.allowHostnames) &&
-      (grant.source !== 'ddns' || policy.allowDevices);
+      (grant.kind !== 'hostname' ||
+        (policy.allowHostnames && parseHostname(grant.address, { suffixes: policy.hostnameSuffixes }).ok)) &&
+      (grant.source !== 'ddns' || policy.allowDevices) &&
+      // Opened directly (portal, sign-in): only while the policy still opens access directly.
+      (grant.source !== 'web' || policy.directAccess);
     if (!covered) uncovered.push({ id: grant.id, reason: 'no longer covered by the policy' });
   }
   for (const u of uncovered) await revokeGrant(ctx, actor, u.id, u.reason);
