@@ -293,6 +293,15 @@ describe('refused updates change nothing', () => {
       .from(auditEvents)
       .where(and(eq(auditEvents.targetId, d.device.id), eq(auditEvents.action, 'ddns.update')));
     expect(abuse.filter((a) => a.details.result === 'abuse')).toHaveLength(1);
+    // Hammering on records nothing more: the window holds the limit and the one that crossed it.
+    for (let i = 0; i < 20; i++) {
+      expect((await d.update(`hostname=${d.device.name}&myip=198.51.100.92`)).body).toBe('abuse');
+    }
+    const [recorded] = await db.db
+      .select({ n: count() })
+      .from(rateEvents)
+      .where(eq(rateEvents.key, `ddns:${d.device.id}`));
+    expect(recorded!.n).toBe(DDNS_MAX_UPDATES_PER_WINDOW + 1);
     // Other devices are not affected.
     const other = await ownerWithDevice();
     expect((await other.update(`hostname=${other.device.name}&myip=198.51.100.93`)).body).toBe(

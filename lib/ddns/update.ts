@@ -198,6 +198,7 @@ async function updateDevice(
   const max = options.maxPerWindow ?? DDNS_MAX_UPDATES_PER_WINDOW;
   const seen = await recordRateEvent(ctx.db, `ddns:${device.id}`, {
     windowMs: options.windowMs ?? DDNS_RATE_WINDOW_MS,
+    limit: max,
     now,
   });
   if (seen > max) {
