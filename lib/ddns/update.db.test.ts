@@ -5,6 +5,7 @@ import type { DatabaseHandle } from '@/lib/db/client';
 import { auditEvents, devices, grants, rateEvents } from '@/lib/db/schema';
 import { createDevice, revokeDevice, rotateDeviceToken } from '@/lib/devices/service';
 import { openAccessForUser } from '@/lib/grants/access';
+import { type EntryLocks, postgresEntryLocks } from '@/lib/grants/key-lock';
 import { retryDueGrants } from '@/lib/grants/service';
 import { grantTag } from '@/lib/grants/tag';
 import type { IpAddress } from '@/lib/net/ip';
@@ -523,5 +524,26 @@ describe("a device's grant is its own", () => {
     );
     expect(onRouter('198.51.100.160').map((e) => e.comment)).toEqual([grantTag(nasGrant!.id)]);
     expect((await liveDeviceGrants(nas.value.device.id)).map((g) => g.status)).toEqual(['active']);
+  });
+});
+
+describe('one device updated through two instances at once', () => {
+  it('the updates take turns: one grant survives, for the address recorded last', async () => {
+    const d = await ownerWithDevice();
+    const instance = (locks: EntryLocks) => ({ ...fx.ctx, locks });
+    const [a, b] = [instance(postgresEntryLocks(db.db)), instance(postgresEntryLocks(db.db))];
+    const send = (ctx: typeof a, address: string) =>
+      handleDyndnsUpdate(ctx, {
+        authorization: d.auth,
+        query: `hostname=${d.device.name}&myip=${address}`,
+        clientAddress: LOOPBACK,
+        userAgent: 'vitest',
+      });
+    const answers = await Promise.all([send(a, '198.51.100.171'), send(b, '198.51.100.172')]);
+    expect(answers.map((r) => r.body).sort()).toEqual(['good 198.51.100.171', 'good 198.51.100.172']);
+    const [device] = await db.db.select().from(devices).where(eq(devices.id, d.device.id));
+    const live = await liveDeviceGrants(d.device.id);
+    expect(live.map((g) => [g.address, g.status])).toEqual([[device!.lastAddress4, 'active']]);
+    expect([...onRouter('198.51.100.171'), ...onRouter('198.51.100.172')]).toHaveLength(1);
   });
 });

@@ -18,7 +18,8 @@ import type { Actor } from '../audit/actor';
 import { recordAudit } from '../audit/record';
 import { type Device, devices, type User } from '../db/schema';
 import { authenticateDevice } from '../devices/service';
-import type { GrantContext } from '../grants/service';
+import { EntryBusyError } from '../grants/key-lock';
+import { type GrantContext, withEntryLock } from '../grants/service';
 import { parseHostname } from '../net/hostname';
 import { cidrMatcher, type IpAddress, parseAddress } from '../net/ip';
 import { effectivePolicy } from '../policies/service';
@@ -129,20 +130,6 @@ function addressesOf(
   return { ok: true, value: out };
 }
 
-/** One update of a device at a time (a client retrying while its first request still runs). */
-const locks = new Map<string, Promise<unknown>>();
-async function serialised<T>(key: string, work: () => Promise<T>): Promise<T> {
-  const before = locks.get(key) ?? Promise.resolve();
-  const run = before.then(work, work);
-  const tail = run.catch(() => {});
-  locks.set(key, tail);
-  try {
-    return await run;
-  } finally {
-    if (locks.get(key) === tail) locks.delete(key);
-  }
-}
-
 export async function handleDyndnsUpdate(
   ctx: GrantContext,
   request: DyndnsRequest,
@@ -170,9 +157,26 @@ export async function handleDyndnsUpdate(
   if (!addresses.ok && addresses.code === 'badagent') {
     return answer(lines.map((l) => (l === MINE ? 'badagent' : l)).join('\n'));
   }
-  const result = await serialised(found.device.id, () =>
-    updateDevice(ctx, found.device, found.owner, addresses.ok ? addresses.value : null, request, options),
-  );
+  // One update of a device at a time, across instances too (a client retrying while its first
+  // request still runs); the device row is read again inside, so "unchanged" compares with the
+  // address the previous update recorded.
+  let result: string;
+  try {
+    result = await withEntryLock(ctx, `device|${found.device.id}`, async () => {
+      const [fresh] = await ctx.db.select().from(devices).where(eq(devices.id, found.device.id));
+      return updateDevice(
+        ctx,
+        fresh ?? found.device,
+        found.owner,
+        addresses.ok ? addresses.value : null,
+        request,
+        options,
+      );
+    });
+  } catch (error) {
+    if (!(error instanceof EntryBusyError)) throw error;
+    result = '911'; // another instance is still updating this device: the client retries
+  }
   return answer(lines.map((l) => (l === MINE ? result : l)).join('\n'));
 }
 
