@@ -1,4 +1,4 @@
-CREATE TABLE "entry_locks" (
+CREATE UNLOGGED TABLE "entry_locks" (
 	"key" text PRIMARY KEY NOT NULL,
 	"holder" text NOT NULL,
 	"expires_at" timestamp with time zone NOT NULL

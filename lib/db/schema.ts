@@ -478,7 +478,7 @@ export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;
  * Leases that serialise changes of one router entry (or one router's profile rules) across
  * instances on PostgreSQL (lib/grants/key-lock.ts). A row is held by one instance until it is
  * deleted or `expires_at` (database time) has passed, so a stopped instance blocks nothing for
- * longer than one lease.
+ * longer than one lease. Created UNLOGGED by its migration (leases need no crash safety).
  */
 export const entryLocks = pgTable('entry_locks', {
   key: text('key').primaryKey(),

@@ -77,16 +77,13 @@ export function postgresEntryLocks(db: Db, options: LeaseOptions = {}): EntryLoc
   const lease = sql`make_interval(secs => ${leaseMs / 1000})`;
 
   async function tryTake(lockKey: string): Promise<boolean> {
-    const rows = await db
-      .insert(entryLocks)
-      .values({ key: lockKey, holder, expiresAt: sql`now() + ${lease}` })
-      .onConflictDoUpdate({
-        target: entryLocks.key,
-        set: { holder, expiresAt: sql`now() + ${lease}` },
-        where: sql`${entryLocks.expiresAt} < now()`,
-      })
-      .returning({ holder: entryLocks.holder });
-    return rows[0]?.holder === holder;
+    const rows = await db.execute<{ holder: string }>(sql`
+      insert into entry_locks (key, holder, expires_at) values (${lockKey}, ${holder}, now() + ${lease})
+      on conflict (key) do update set holder = excluded.holder, expires_at = excluded.expires_at
+        where entry_locks.expires_at < now()
+      returning holder`);
+    const list = Array.isArray(rows) ? rows : (rows as unknown as { rows: { holder: string }[] }).rows;
+    return list[0]?.holder === holder;
   }
 
   async function take(lockKey: string): Promise<void> {
@@ -123,7 +120,7 @@ export function postgresEntryLocks(db: Db, options: LeaseOptions = {}): EntryLoc
   async function release(lockKey: string): Promise<void> {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        await db.delete(entryLocks).where(and(eq(entryLocks.key, lockKey), eq(entryLocks.holder, holder)));
+        await db.execute(sql`delete from entry_locks where key = ${lockKey} and holder = ${holder}`);
         return;
       } catch {}
     }
