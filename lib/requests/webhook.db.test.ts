@@ -583,6 +583,75 @@ describe('webhook', () => {
     }
   });
 
+  it('a delivery queued while the sender is looking for its next due time is sent at once, not after its sleep', async () => {
+    const hook = await receiver();
+    try {
+      await withSender(webhookSender(db.db, { box: testBox }), async () => {
+        await notifier.stop();
+        await configure(hook.url);
+        // The sender's "when is the next one due?" query answers (nothing due) only after the
+        // delivery below has been queued and the sender kicked.
+        let open!: () => void;
+        const gate = new Promise<void>((resolve) => {
+          open = resolve;
+        });
+        let asked!: () => void;
+        const looking = new Promise<void>((resolve) => {
+          asked = resolve;
+        });
+        let armed = true;
+        const held = <T extends object>(builder: T): T =>
+          new Proxy(builder, {
+            get(target, prop) {
+              if (prop === 'then') {
+                const then = Reflect.get(target, prop, target) as PromiseLike<unknown>['then'];
+                return (ok: (v: unknown) => unknown, ko: (e: unknown) => unknown) =>
+                  then.call(target, (v: unknown) => gate.then(() => ok(v)), ko);
+              }
+              const value = Reflect.get(target, prop, target);
+              if (typeof value !== 'function') return value;
+              return (...args: unknown[]) => {
+                const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+                return result && typeof result === 'object' ? held(result) : result;
+              };
+            },
+          });
+        const watched = new Proxy(db.db, {
+          get(target, prop) {
+            const value = Reflect.get(target, prop, target);
+            if (prop === 'select') {
+              return (fields?: Record<string, unknown>) => {
+                const builder = (value as (f?: unknown) => object).call(target, fields);
+                if (!armed || !fields || !('retrying' in fields)) return builder;
+                armed = false;
+                asked();
+                return held(builder);
+              };
+            }
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        });
+        const sender = webhookSender(watched, { box: testBox });
+        try {
+          sender();
+          await looking;
+          const { request } = await pendingRequest(); // queued and committed now; kick
+          sender();
+          open();
+          await expect
+            .poll(() => hook.received.some((r) => JSON.parse(r.body).request?.id === request.id), {
+              timeout: 5_000,
+            })
+            .toBe(true);
+        } finally {
+          await sender.stop();
+        }
+      });
+    } finally {
+      await hook.close();
+    }
+  });
+
   it('two instances sending from one outbox deliver each event exactly once', async () => {
     const hook = await receiver();
     try {
