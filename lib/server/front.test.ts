@@ -82,6 +82,21 @@ describe('request front', () => {
       req.end();
     });
     expect(chunked).toBe(411);
+    // Claiming to be a server action does not help on a route handler.
+    const claimed = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        `${base}/api/auth/callback/credentials`,
+        { method: 'POST', headers: { 'next-action': 'anything' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.write('x'.repeat(1000));
+      req.end();
+    });
+    expect(claimed).toBe(411);
     const crossSiteUpdate = await fetch(`${base}/nic/update?hostname=x`, {
       headers: { 'sec-fetch-site': 'cross-site' },
     });

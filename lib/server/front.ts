@@ -106,13 +106,13 @@ export function createRequestFront(options: {
     }
     // A body without a length (chunked) could stream without end into handlers that read it
     // whole (the auth endpoints do); only server actions, which Next.js limits itself, may send one.
+    // Actions are posted to pages, never to route handlers: a `next-action` header (which any
+    // client can send) counts only there.
     const streamed =
       req.headers['transfer-encoding'] !== undefined && req.headers['content-length'] === undefined;
-    if (
-      streamed &&
-      !req.headers['next-action'] &&
-      !['GET', 'HEAD', 'OPTIONS'].includes(req.method ?? 'GET')
-    ) {
+    const routeHandler = path.startsWith('/api/') || path.startsWith('/nic/') || path === '/icon.svg';
+    const serverAction = req.headers['next-action'] !== undefined && !routeHandler;
+    if (streamed && !serverAction && !['GET', 'HEAD', 'OPTIONS'].includes(req.method ?? 'GET')) {
       res.statusCode = 411;
       res.setHeader('Content-Type', 'text/plain; charset=utf-8');
       res.setHeader('Connection', 'close');
