@@ -230,7 +230,7 @@ function GrantRow({
         <span data-testid="countdown">{grant.status === 'revoke_pending' ? '—' : duration(remaining)}</span>
       </p>
       <div className="flex gap-2">
-        {grant.status !== 'revoke_pending' && (
+        {grant.status !== 'revoke_pending' && grant.source === 'web' && (
           <form action={extendAction}>
             <input type="hidden" name="grantId" value={grant.id} />
             <Button type="submit" size="sm" variant="secondary" disabled={extending}>

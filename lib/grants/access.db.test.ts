@@ -3,10 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
 import { grants, users } from '@/lib/db/schema';
 import { savePolicy } from '@/lib/policies/service';
+import { approveRequest, createRequest } from '@/lib/requests/service';
 import { openTestDatabase } from '@/tests/db';
 import { actorFor, makeUser } from '@/tests/factories';
 import { fixtureActor, routerEntries, startRouterFixture } from '@/tests/router-fixture';
 import {
+  endAccess,
   endAllAccessOfUser,
   endAllAccessOnRouter,
   endUncoveredAccess,
@@ -154,6 +156,65 @@ describe('access follows the account and the policy', () => {
     expect(await endUncoveredAccess(fx.ctx, fixtureActor)).toBe(1);
     expect(routerEntries(fx.sim).map((e) => e.address)).not.toContain('nas.dyn.example.net');
     expect((await liveOf(user.id)).map((g) => g.source)).toEqual(['request']);
+  });
+
+  it('Extend lengthens only access the person opened themselves, and does not revive access being ended', async () => {
+    const approver = await makeUser(db.db, { role: 'approver' });
+    const admin = await makeUser(db.db, { role: 'admin' });
+    const user = await makeUser(db.db, { role: 'user' });
+    const saved = await savePolicy(db.db, fixtureActor, null, {
+      name: `extend-${user.id.slice(0, 8)}`,
+      subject: `user:${user.id}`,
+      defaultDuration: 4 * 3600,
+      maxDuration: 8 * 3600,
+      knockOnSignIn: false,
+      directAccess: true,
+      requestOtherAddresses: true,
+      targets: [fx.router.id],
+    });
+    if (!saved.ok) throw new Error(saved.error.message);
+    const own = { family: 4 as const, address: '198.51.100.62' };
+    const silent = { notify: () => {} };
+    // An approved request for another address, 30 min: Extend would make it the policy's 4 h.
+    const asked = await createRequest(
+      db.db,
+      user,
+      actorFor(user, own.address),
+      {
+        target: 'any',
+        address: '203.0.113.99',
+        duration: 1800,
+        reason: 'Deploying the release tonight',
+        clientAddress: own,
+      },
+      silent,
+    );
+    if (!asked.ok) throw new Error(asked.error.message);
+    const approved = await approveRequest(fx.ctx, approver, actorFor(approver), asked.value.id, {}, silent);
+    if (!approved.ok || approved.value.state !== 'approved' || !approved.value.grants[0]!.ok) {
+      throw new Error('not approved');
+    }
+    const requested = approved.value.grants[0]!.outcome.grant;
+    expect(await extendAccess(fx.ctx, user, actorFor(user, own.address), requested.id)).toMatchObject({
+      ok: false,
+      error: { code: 'extend_not_allowed' },
+    });
+    const [after] = await db.db.select().from(grants).where(eq(grants.id, requested.id));
+    expect(after!.expiresAt.getTime()).toBe(requested.expiresAt.getTime());
+
+    // The person's own access, revoked by an admin while the router is away: Extend does not revive it.
+    const opened = await openAccessForUser(fx.ctx, user, actorFor(user, own.address), { address: own });
+    if (!opened.ok || !opened.value.targets[0]!.ok) throw new Error('not opened');
+    const grantId = opened.value.targets[0]!.outcome.grant.id;
+    const routerAway = { ...fx.ctx, clientFor: async () => Promise.reject(new Error('router unreachable')) };
+    const ended = await endAccess(routerAway, admin, actorFor(admin), grantId);
+    expect(ended.ok && ended.value.grant.status).toBe('revoke_pending');
+    expect(await extendAccess(fx.ctx, user, actorFor(user, own.address), grantId)).toMatchObject({
+      ok: false,
+      error: { code: 'grant_ending' },
+    });
+    const [still] = await db.db.select().from(grants).where(eq(grants.id, grantId));
+    expect(still!.status).toBe('revoke_pending');
   });
 
   it('before a router is deleted, every grant on it ends and its entries leave the router', async () => {

@@ -119,9 +119,21 @@ export async function extendAccess(
   if (!effective) return fail('no_policy', 'No access policy applies to you any more.');
   if (!effective.policy.directAccess)
     return fail('request_required', 'Your policy requires a request for more time.');
+  const grant = found.value;
+  // Only access the person opened themselves is theirs to lengthen: an approved request runs for
+  // the time an approver granted, a device's access follows the device's own updates.
+  if (grant.source === 'request') {
+    return fail('extend_not_allowed', 'This access was approved for a set time; request again for more.');
+  }
+  if (grant.source !== 'web') {
+    return fail('extend_not_allowed', "A device's access is extended by the device's own updates.");
+  }
+  // Being ended (by an admin, say, while the router was away): not revived by Extend.
+  if (grant.status === 'revoke_pending') {
+    return fail('grant_ending', 'This access is being ended; open access again if your policy allows it.');
+  }
   // Only what the policy still allows may be extended: a router or list taken out of it, or host
   // names no longer allowed, end with their time.
-  const grant = found.value;
   const stillAllowed = effective.targets.some(
     (t) => t.router.id === grant.routerId && listFor(t, grant.family) === grant.list,
   );
