@@ -5,7 +5,7 @@
  * request opens its grants through the grant service (source `request`), so a router outage shows
  * as a pending grant, never as done.
  */
-import { and, count, eq, gt, isNull, lte, ne, sql } from 'drizzle-orm';
+import { and, count, eq, gt, inArray, isNull, lte, ne, sql } from 'drizzle-orm';
 import { type Actor, systemActor } from '../audit/actor';
 import { recordAudit, recordAuditMany } from '../audit/record';
 import type { Db, Queryable } from '../db/client';
@@ -97,6 +97,8 @@ export async function createRequest(
     return fail('duration_too_long', message, { duration: message });
   }
   const created = await db.transaction(async (tx) => {
+    // The person's row is locked first, so parallel requests are counted one after the other.
+    await tx.select({ id: users.id }).from(users).where(eq(users.id, user.id)).for('update');
     const [open] = await tx
       .select({ n: count() })
       .from(accessRequests)
@@ -314,10 +316,21 @@ export async function approveRequest(
     if (inserted.length === 0) {
       return fail('already_approved', 'You approved this request already; it needs another approver.');
     }
-    const approvals = await tx
-      .select()
-      .from(requestApprovals)
-      .where(eq(requestApprovals.requestId, requestId));
+    // Only approvals by people who may still decide count: an approver since disabled or made a
+    // plain user no longer stands behind their first approval.
+    const approvals = (
+      await tx
+        .select({ approval: requestApprovals })
+        .from(requestApprovals)
+        .innerJoin(users, eq(users.id, requestApprovals.approverId))
+        .where(
+          and(
+            eq(requestApprovals.requestId, requestId),
+            eq(users.disabled, false),
+            inArray(users.role, [...APPROVER_ROLES]),
+          ),
+        )
+    ).map((r) => r.approval);
     if (approvals.length < request.approvalsRequired) {
       await recordAudit(
         tx,

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, isNull, ne } from 'drizzle-orm';
+import { and, asc, count, eq, gt, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Actor } from '../audit/actor';
 import { recordAudit } from '../audit/record';
@@ -116,12 +116,20 @@ export async function createUser(
 }
 
 /** Refuses changes that would leave no enabled admin. */
+/**
+ * Whether demoting or disabling `userId` would leave no enabled admin. Every enabled admin row is
+ * locked (in id order, so two such changes never deadlock) until the transaction ends: two admins
+ * disabling each other at the same moment are decided one after the other, and the second sees
+ * the first's change.
+ */
 async function wouldRemoveLastAdmin(tx: Queryable, userId: string): Promise<boolean> {
-  const [row] = await tx
-    .select({ n: count() })
+  const admins = await tx
+    .select({ id: users.id })
     .from(users)
-    .where(and(eq(users.role, 'admin'), eq(users.disabled, false), ne(users.id, userId)));
-  return Number(row?.n ?? 0) === 0;
+    .where(and(eq(users.role, 'admin'), eq(users.disabled, false)))
+    .orderBy(asc(users.id))
+    .for('update');
+  return admins.filter((a) => a.id !== userId).length === 0;
 }
 
 export async function changeRole(db: Db, actor: Actor, userId: string, role: Role): Promise<Result<User>> {
