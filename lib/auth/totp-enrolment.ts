@@ -25,10 +25,13 @@ export async function beginTotpEnrolment(
   if (!user) return fail('not_found', 'No such user.');
   if (user.totpEnabledAt) return fail('already_enrolled', 'Two-step sign-in is already on.');
   const secret = newTotpSecret();
-  await db
+  // Only while two-step sign-in is still off: a confirm that finished meanwhile keeps its secret.
+  const [started] = await db
     .update(users)
     .set({ totpSecretEnc: box.seal(secret, 'totp-secret'), totpLastStep: null })
-    .where(eq(users.id, userId));
+    .where(and(eq(users.id, userId), isNull(users.totpEnabledAt)))
+    .returning({ id: users.id });
+  if (!started) return fail('already_enrolled', 'Two-step sign-in is already on.');
   const uri = totpUri(user.username, secret);
   const qrDataUrl = await QRCode.toDataURL(uri, { margin: 1, errorCorrectionLevel: 'M', width: 192 });
   return ok({ secret, uri, qrDataUrl });
@@ -50,11 +53,17 @@ export async function confirmTotpEnrolment(
       code: 'That code is not valid. Try the current one.',
     });
   const codes = newRecoveryCodes();
-  await db.transaction(async (tx) => {
-    await tx
+  const confirmed = await db.transaction(async (tx) => {
+    // Turned on only with the secret this code was checked against: a set-up started again
+    // meanwhile (another tab, a double click) replaced it, and the app does not have that one.
+    const [on] = await tx
       .update(users)
       .set({ totpEnabledAt: new Date(), totpLastStep: check.step })
-      .where(eq(users.id, userId));
+      .where(
+        and(eq(users.id, userId), isNull(users.totpEnabledAt), eq(users.totpSecretEnc, user.totpSecretEnc!)),
+      )
+      .returning({ id: users.id });
+    if (!on) return false;
     await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
     await tx.insert(recoveryCodes).values(codes.map((c) => ({ userId, codeHash: hashRecoveryCode(c) })));
     await recordAudit(tx, {
@@ -64,7 +73,9 @@ export async function confirmTotpEnrolment(
       targetId: userId,
       target: user.username,
     });
+    return true;
   });
+  if (!confirmed) return fail('no_enrolment', 'Start the set-up again.');
   return ok({ recoveryCodes: codes });
 }
 
