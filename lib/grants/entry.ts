@@ -130,7 +130,9 @@ export async function ensureEntry(
     if (attempt >= MAX_ATTEMPTS) throw new EntryNotSettledError(key);
     return ensureEntry(client, key, null, left, attempt + 1);
   }
-  const [keep, ...twins] = tagged;
+  // An enabled entry is kept over a disabled twin; a disabled one we keep is enabled again (it
+  // carries our tag, so the access it stands for is ours to give — disabled, it matches nothing).
+  const [keep, ...twins] = [...tagged].sort((a, b) => Number(a.disabled) - Number(b.disabled));
   if (twins.length > 0) {
     await removeAddressListEntries(
       client,
@@ -140,12 +142,17 @@ export async function ensureEntry(
     );
   }
   if (keep) {
-    const change: { comment?: string; timeoutSeconds?: number } = {};
+    const change: { comment?: string; timeoutSeconds?: number; disabled?: boolean } = {};
     if (keep.comment !== grantTag(desired.ownerId)) change.comment = grantTag(desired.ownerId);
     if (timeoutNeedsSetting(keep.timeoutSeconds, desired.timeoutSeconds)) {
       change.timeoutSeconds = desired.timeoutSeconds;
     }
-    if (change.comment !== undefined || change.timeoutSeconds !== undefined) {
+    if (keep.disabled) change.disabled = false;
+    if (
+      change.comment !== undefined ||
+      change.timeoutSeconds !== undefined ||
+      change.disabled !== undefined
+    ) {
       await setAddressListEntry(client, key.family, keep.id, change);
     }
     return { kind: 'present', entryId: keep.id, adopted: true };

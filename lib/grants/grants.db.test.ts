@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
@@ -456,5 +457,49 @@ describe('the portal view', () => {
     await revokeGrant(fx.ctx, fixtureActor, recent.grant.id);
     const views = await userGrantViews(db.db, user.id);
     expect(views.map((v) => v.id).sort()).toEqual([live.grant.id, recent.grant.id].sort());
+  });
+});
+
+describe('the portal list', () => {
+  it('many grants ended in the last hour (a device moving often) never push a live one out', async () => {
+    const user = await makeUser(db.db);
+    const old = new Date(Date.now() - 2 * 3600_000);
+    const live = await db.db
+      .insert(grants)
+      .values({
+        id: randomUUID(),
+        userId: user.id,
+        routerId: fx.router.id,
+        family: 'ip',
+        list: 'knockgate',
+        address: '198.19.1.1',
+        source: 'web',
+        status: 'active',
+        expiresAt: new Date(Date.now() + 20 * 3600_000),
+        createdAt: old,
+        updatedAt: old,
+        openedBy: 'test',
+      })
+      .returning();
+    await db.db.insert(grants).values(
+      Array.from({ length: 210 }, (_, i) => ({
+        id: randomUUID(),
+        userId: user.id,
+        routerId: fx.router.id,
+        family: 'ip' as const,
+        list: 'knockgate',
+        address: `198.19.2.${i % 250}`,
+        source: 'ddns' as const,
+        status: 'revoked' as const,
+        expiresAt: new Date(Date.now() + 3600_000),
+        createdAt: new Date(Date.now() - 30 * 60_000 + i * 1000),
+        updatedAt: new Date(),
+        endedAt: new Date(),
+        openedBy: 'test',
+      })),
+    );
+    const views = await userGrantViews(db.db, user.id);
+    expect(views.filter((v) => v.status === 'active').map((v) => v.id)).toEqual([live[0]!.id]);
+    expect(views.filter((v) => v.status === 'revoked').length).toBeLessThanOrEqual(50);
   });
 });

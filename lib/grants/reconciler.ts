@@ -4,7 +4,7 @@
  * tagged entries no live grant stands behind, fixes drifted timeouts and twins). It never touches
  * an entry without Knockgate's tag, and it does nothing at all when the database cannot be read.
  */
-import { and, eq, inArray, isNotNull } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Actor } from '../audit/actor';
 import { type AuditInput, recordAuditMany } from '../audit/record';
 import { type Grant, grants, LIVE_GRANT_STATUSES, policyTargets } from '../db/schema';
@@ -146,6 +146,8 @@ export async function reconcileRouter(
     report.skipped = { reason: 'router_unreachable', message: describeRouterError(error) };
     return finish();
   }
+  // The router's timeouts are as of this moment: compared with the grants' time left then.
+  const printedAt = ctx.now?.() ?? new Date();
 
   // 3. Desired state per key from the live grants.
   const groups = new Map<string, { key: EntryKey; grants: Grant[] }>();
@@ -178,20 +180,25 @@ export async function reconcileRouter(
    * knock or an extend since the snapshots re-added it), the key is synced under its lock from
    * fresh reads instead, so that newer change is kept.
    */
-  const readd = async (key: EntryKey, desired: NonNullable<ReturnType<typeof desiredFor>>) => {
+  const readd = async (key: EntryKey, group: Grant[]) => {
+    // The time left when the entry is written, not when the run started (a slow router or many
+    // keys must not make the entry outlive its grant).
+    const desired = desiredFor(group, ctx.now?.() ?? new Date());
+    if (desired === null) return { kind: 'absent' as const };
     const fast = await tryAddEntry(client, key, desired);
     return fast.kind === 'present' ? fast : (await syncEntryNow(ctx, router.id, key)).outcome;
   };
   const settledKeys: EntryKey[] = [];
   const addedOwners = new Map<string, EntryKey>();
   await inParallel([...groups.values()], CONCURRENCY, async ({ key, grants: group }) => {
-    const desired = desiredFor(group, now);
+    const desired = desiredFor(group, printedAt);
     const known = byKey.get(keyString(key))?.entries ?? [];
     const tagged = known.filter((e) => isKnockgateComment(e.comment));
     const needsWork =
       desired === null
         ? tagged.length > 0
         : tagged.length !== 1 ||
+          tagged[0]!.disabled ||
           tagged[0]!.comment !== grantTag(desired.ownerId) ||
           timeoutNeedsSetting(tagged[0]!.timeoutSeconds, desired.timeoutSeconds);
     try {
@@ -202,7 +209,7 @@ export async function reconcileRouter(
         // under its lock from fresh reads.
         const outcome =
           tagged.length === 0 && desired !== null && known.length === 0
-            ? await readd(key, desired)
+            ? await readd(key, group)
             : tagged.length === 0
               ? await ensureEntry(client, key, desired, known) // covered by an unmanaged entry
               : (await syncEntryNow(ctx, router.id, key)).outcome;
@@ -243,26 +250,22 @@ export async function reconcileRouter(
       );
       for (const [ownerId, key] of addedOwners) {
         if (stillLive.has(ownerId)) continue;
-        const group = await ctx.db
-          .select()
-          .from(grants)
-          .where(
-            and(
-              eq(grants.routerId, router.id),
-              eq(grants.family, key.family),
-              eq(grants.list, key.list),
-              eq(grants.address, key.address),
-              inArray(grants.status, [...LIVE_GRANT_STATUSES]),
-            ),
-          );
-        await ensureEntry(client, key, desiredFor(group, ctx.now?.() ?? new Date()));
+        // Under the entry's lock from fresh reads: someone may have knocked on this key meanwhile.
+        await syncEntryNow(ctx, router.id, key);
       }
     } catch {
       // The next cycle repeats the check; a revoke also verifies removal itself.
     }
   }
 
-  // 5. Statuses of the grants whose keys now match: pending → active, revoke_pending → revoked.
+  // 5. Statuses of the grants whose keys now match: pending → active, revoke_pending → revoked —
+  // only grants nobody changed since the snapshot (an extend, a revoke or a failed retry since
+  // then was not part of what the router was checked against).
+  const asRead = (list: Grant[]) =>
+    sql`(${grants.id}, date_trunc('milliseconds', ${grants.updatedAt})) in (${sql.join(
+      list.map((g) => sql`(${g.id}::uuid, ${g.updatedAt.toISOString()}::timestamptz)`),
+      sql`, `,
+    )})`;
   const settled = new Set(settledKeys.map(keyString));
   const toActivate = live.filter(
     (g) =>
@@ -288,30 +291,14 @@ export async function reconcileRouter(
               nextAttemptAt: null,
               updatedAt: now,
             })
-            .where(
-              and(
-                inArray(
-                  grants.id,
-                  toActivate.map((g) => g.id),
-                ),
-                eq(grants.status, 'pending'),
-              ),
-            )
+            .where(and(asRead(toActivate), eq(grants.status, 'pending')))
             .returning()
         : [];
       const confirmed = toConfirm.length
         ? await tx
             .update(grants)
             .set({ status: 'revoked', lastError: null, nextAttemptAt: null, updatedAt: now })
-            .where(
-              and(
-                inArray(
-                  grants.id,
-                  toConfirm.map((g) => g.id),
-                ),
-                eq(grants.status, 'revoke_pending'),
-              ),
-            )
+            .where(and(asRead(toConfirm), eq(grants.status, 'revoke_pending')))
             .returning()
         : [];
       report.activated = activated.length;

@@ -261,7 +261,12 @@ export async function openGrant(ctx: GrantContext, actor: Actor, input: OpenInpu
     if (input.requestId && !existing.requestId) {
       await ctx.db.update(grants).set({ requestId: input.requestId }).where(eq(grants.id, existing.id));
     }
-    return extendGrant(ctx, actor, existing.id, input.durationSeconds);
+    try {
+      return await extendGrant(ctx, actor, existing.id, input.durationSeconds);
+    } catch (error) {
+      // It ended between the look-up and the extend (expired, revoke confirmed): open anew.
+      if (!(error instanceof GrantNotLiveError)) throw error;
+    }
   }
 
   const id = randomUUID();
@@ -286,7 +291,8 @@ export async function openGrant(ctx: GrantContext, actor: Actor, input: OpenInpu
           key,
           desiredFor(
             [...(await groupOf(ctx.db, input.routerId, key)), { id, expiresAt, status: 'active' } as Grant],
-            now,
+            // Time left as of now, not as of the call (the lock may have been waited for).
+            nowOf(ctx),
           ),
         );
     } catch (error) {
@@ -506,10 +512,17 @@ export async function expireGrants(ctx: GrantContext, actor: Actor): Promise<Gra
       .set({ status: 'expired', endedAt: sql`${grants.expiresAt}`, nextAttemptAt: null, updatedAt: now })
       .where(and(inArray(grants.status, ['pending', 'active']), lte(grants.expiresAt, now)))
       .returning();
-    await recordAuditMany(
-      tx,
-      expired.map((g) => grantAudit(actor, 'grant.expire', g)),
-    );
+    // Being revoked, and past its time: the router's entry ran out with it (entries never outlive
+    // their grants), so the removal needs no router any more — however long the router is away.
+    const ranOut = await tx
+      .update(grants)
+      .set({ status: 'revoked', lastError: null, nextAttemptAt: null, updatedAt: now })
+      .where(and(eq(grants.status, 'revoke_pending'), lte(grants.expiresAt, now)))
+      .returning();
+    await recordAuditMany(tx, [
+      ...expired.map((g) => grantAudit(actor, 'grant.expire', g)),
+      ...ranOut.map((g) => grantAudit(actor, 'grant.revoke_confirmed', g, { by: 'expiry' })),
+    ]);
     return expired;
   });
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client';
 import { type Grant, grants, LIVE_GRANT_STATUSES, routers, users } from '../db/schema';
 import { addressListPath, parseAddressListRow, routerQuery } from '../routeros';
@@ -71,27 +71,33 @@ export async function userGrantViews(
   options: { ctx?: GrantContext; routerTimeoutMs?: number; routerPresence?: boolean } = {},
 ): Promise<GrantView[]> {
   const since = new Date(Date.now() - 3600_000);
-  // Live grants, and those that ended in the last hour — chosen in SQL, so that many ended
-  // grants (a device moving often) can never push a live one out of the page.
-  const rows = await db
-    .select(columns)
-    .from(grants)
-    .innerJoin(routers, eq(routers.id, grants.routerId))
-    .leftJoin(users, eq(users.id, grants.userId))
-    .where(
-      and(
-        eq(grants.userId, userId),
-        or(
-          inArray(grants.status, [...LIVE_GRANT_STATUSES]),
-          and(
-            inArray(grants.status, ['revoked', 'expired']),
-            sql`coalesce(${grants.endedAt}, ${grants.updatedAt}) > ${since.toISOString()}::timestamptz`,
-          ),
+  // Live grants, all of them; and, apart, the latest of those that ended in the last hour — so
+  // many ended grants (a device moving often) can never push a live one out of the page.
+  const base = () =>
+    db
+      .select(columns)
+      .from(grants)
+      .innerJoin(routers, eq(routers.id, grants.routerId))
+      .leftJoin(users, eq(users.id, grants.userId));
+  const [liveRows, endedRows] = await Promise.all([
+    base()
+      .where(and(eq(grants.userId, userId), inArray(grants.status, [...LIVE_GRANT_STATUSES])))
+      .orderBy(desc(grants.createdAt))
+      .limit(1000),
+    base()
+      .where(
+        and(
+          eq(grants.userId, userId),
+          inArray(grants.status, ['revoked', 'expired']),
+          sql`coalesce(${grants.endedAt}, ${grants.updatedAt}) > ${since.toISOString()}::timestamptz`,
         ),
-      ),
-    )
-    .orderBy(desc(grants.createdAt))
-    .limit(200);
+      )
+      .orderBy(desc(grants.createdAt))
+      .limit(50),
+  ]);
+  const rows = [...liveRows, ...endedRows].sort(
+    (a, b) => b.grant.createdAt.getTime() - a.grant.createdAt.getTime(),
+  );
   const views = rows.map(toView);
   const named = views.filter((v) => v.kind === 'hostname' && v.status === 'active');
   const live = views.filter((v) => LIVE_GRANT_STATUSES.includes(v.status as never));
