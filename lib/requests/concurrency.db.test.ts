@@ -154,3 +154,47 @@ describe('two approvals', () => {
     });
   }
 });
+
+describe('approving after the policy changed', () => {
+  it("the requester's maximum lowered since the request: approving for longer is refused, for the new maximum it works", async () => {
+    const approver = await makeUser(db.db, { role: 'approver' });
+    const user = await makeUser(db.db);
+    const policy = (maxDuration: number, id: string | null = null) =>
+      savePolicy(db.db, fixtureActor, id, {
+        name: `lowered-${user.id.slice(0, 8)}`,
+        subject: `user:${user.id}`,
+        defaultDuration: 3600,
+        maxDuration,
+        knockOnSignIn: false,
+        directAccess: false,
+        targets: [fx.router.id],
+      });
+    const saved = await policy(4 * 3600);
+    if (!saved.ok) throw new Error(saved.error.message);
+    const ip = { family: 4 as const, address: '198.51.100.250' };
+    const asked = await createRequest(
+      db.db,
+      user,
+      actorFor(user, ip.address),
+      {
+        target: 'any',
+        address: '',
+        duration: 4 * 3600,
+        reason: 'Deploying the release tonight',
+        clientAddress: ip,
+      },
+      silent,
+    );
+    if (!asked.ok) throw new Error(asked.error.message);
+    expect((await policy(3600, saved.value.id)).ok).toBe(true);
+    expect(
+      await approveRequest(fx.ctx, approver, actorFor(approver), asked.value.id, {}, silent),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'duration_too_long', fields: { duration: expect.stringContaining('1h') } },
+    });
+    expect(
+      await approveRequest(fx.ctx, approver, actorFor(approver), asked.value.id, { seconds: 3600 }, silent),
+    ).toMatchObject({ ok: true, value: { state: 'approved', request: { approvedSeconds: 3600 } } });
+  });
+});

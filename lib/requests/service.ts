@@ -302,6 +302,12 @@ export async function approveRequest(
         "The requester's policy no longer names that router; deny the request or change the policy.",
       );
     }
+    // The policy's maximum may have been lowered since the request was made.
+    const currentMax = (await effectivePolicy(tx, requester))?.policy.maxDurationSeconds;
+    if (currentMax !== undefined && seconds > currentMax) {
+      const message = `The requester's policy now allows at most ${formatDuration(currentMax)}; approve for that or less.`;
+      return fail('duration_too_long', message, { duration: message });
+    }
     const inserted = await tx
       .insert(requestApprovals)
       .values({
