@@ -395,7 +395,7 @@ test('every form field refuses malformed input clearly, writes nothing, never fa
     {
       action: 'app/(portal)/account/actions.ts#confirmTotpAction',
       session: 'user',
-      base: { code: '' },
+      base: { code: '', password: '' },
       fields: { code: CODES },
     },
     {

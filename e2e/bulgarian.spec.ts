@@ -206,6 +206,7 @@ test('two-step sign-in in Bulgarian: enrolment errors and sign-in prompts', asyn
   await page.getByRole('button', { name: 'Настройка на приложение за удостоверяване' }).click();
   const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
   rememberSecret(secret);
+  await page.locator('#totp-password').fill(twoStep.password);
   await page.getByLabel('Код от приложението').fill('12345');
   await page.getByRole('button', { name: 'Потвърди' }).click();
   await expect(page.getByText('Въведете 6-те цифри, които показва приложението ви.')).toBeVisible();

@@ -128,6 +128,43 @@ test.describe('admin server actions over HTTP', () => {
     await page.close();
   });
 
+  test('after an admin resets a password, route handlers refuse the person until they choose a new one', async ({
+    browser,
+  }) => {
+    const page = await browser.newPage();
+    await signInAsAdmin(page);
+    const name = uniqueName('reset');
+    await createUserViaUi(page, name, 'user');
+    await page.goto('/admin/users');
+    const id = (await page
+      .getByTestId(`user-row-${name}`)
+      .locator('input[name=userId]')
+      .first()
+      .getAttribute('value'))!;
+    await page.close();
+    const reset = await callAction(
+      sessions.get('admin')!,
+      '/admin/users',
+      'app/(admin)/admin/users/actions.ts#resetPasswordAction',
+      {
+        userId: id,
+      },
+    );
+    const temporary = /"generatedPassword":"([^"]+)"/.exec(reset.body)?.[1];
+    expect(temporary).toBeTruthy();
+    const api = await apiSession(name, temporary);
+    try {
+      for (const path of ['/api/me/grants', '/api/me/requests']) {
+        const res = await api.get(path);
+        expect(res.status()).toBe(403);
+        expect((await res.json()).error.code).toBe('password_change_required');
+      }
+      expect((await api.get('/account', { maxRedirects: 0 })).status()).toBe(200);
+    } finally {
+      await api.dispose();
+    }
+  });
+
   test('the same HTTP call works for an admin (the refusals above are not an encoding error)', async () => {
     const res = await callAction(
       sessions.get('admin')!,

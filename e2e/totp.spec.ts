@@ -21,6 +21,7 @@ test('TOTP: enrol with a code, sign in with a code, wrong code rejected, recover
   await expect(page.getByRole('img', { name: 'QR code' })).toBeVisible();
   const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
   rememberSecret(secret);
+  await page.locator('#totp-password').fill(password);
   await page.getByLabel('Code from the app').fill('12345');
   await page.getByRole('button', { name: 'Confirm' }).click();
   await expect(page.getByText('Enter the 6 digits your app shows.')).toBeVisible();

@@ -151,6 +151,16 @@ export function TotpPanel({ enabledAt, recoveryLeft }: { enabledAt: string | nul
               error={fields.code}
             />
           </div>
+          <div className="min-w-48 flex-1">
+            <TextField
+              label={t('currentPassword')}
+              name="password"
+              id="totp-password"
+              type="password"
+              autoComplete="current-password"
+              error={fields.password}
+            />
+          </div>
           <Button type="submit" disabled={confirmPending}>
             {t('totpConfirm')}
           </Button>

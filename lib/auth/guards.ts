@@ -101,7 +101,8 @@ export function hasRole(current: CurrentUser | null, roles: Role | Role[]): bool
 
 /**
  * Route handlers: the signed-in user with one of `roles`, or the response to send instead
- * (401 for anonymous, 403 for a missing role). Never a redirect: callers are scripts and fetch().
+ * (401 for anonymous, 403 for a missing role or a reset password not yet replaced). Never a
+ * redirect: callers are scripts and fetch().
  */
 export async function authorizeRoute(
   roles?: Role[],
@@ -113,6 +114,21 @@ export async function authorizeRoute(
       response: Response.json(
         { error: { code: 'not_signed_in', message: 'Sign in first.' } },
         { status: 401 },
+      ),
+    };
+  }
+  // A password an admin reset must be replaced first, here as on every page and action.
+  if (current.user.mustChangePassword) {
+    return {
+      ok: false,
+      response: Response.json(
+        {
+          error: {
+            code: 'password_change_required',
+            message: 'Choose a new password under Account first.',
+          },
+        },
+        { status: 403 },
       ),
     };
   }

@@ -5,7 +5,7 @@ import { createSecretBox } from '@/lib/crypto/secret-box';
 import type { DatabaseHandle } from '@/lib/db/client';
 import { users } from '@/lib/db/schema';
 import { openTestDatabase } from '@/tests/db';
-import { actorFor, makeUser } from '@/tests/factories';
+import { actorFor, makeUser, TEST_PASSWORD } from '@/tests/factories';
 import { beginTotpEnrolment, confirmTotpEnrolment } from './totp-enrolment';
 
 let db: DatabaseHandle;
@@ -25,7 +25,7 @@ it('a set-up started again while the first is confirmed never leaves two-step si
     const code = await generate({ secret: first.value.secret });
     // A second tab (or a double click) starts the set-up again at the same moment.
     const [confirm, again] = await Promise.all([
-      confirmTotpEnrolment(db.db, actorFor(user), user.id, code, box),
+      confirmTotpEnrolment(db.db, actorFor(user), user.id, code, TEST_PASSWORD, box),
       beginTotpEnrolment(db.db, user.id, box),
     ]);
     const [row] = await db.db.select().from(users).where(eq(users.id, user.id));
@@ -40,4 +40,22 @@ it('a set-up started again while the first is confirmed never leaves two-step si
       expect(again.ok).toBe(true);
     }
   }
+});
+
+it('turning two-step sign-in on needs the password too (a borrowed session cannot enrol its own app)', async () => {
+  const user = await makeUser(db.db);
+  const started = await beginTotpEnrolment(db.db, user.id, box);
+  if (!started.ok) throw new Error(started.error.message);
+  const code = await generate({ secret: started.value.secret });
+  expect(
+    await confirmTotpEnrolment(db.db, actorFor(user), user.id, code, 'not the password', box),
+  ).toMatchObject({
+    ok: false,
+    error: { code: 'wrong_password', fields: { password: expect.any(String) } },
+  });
+  const [off] = await db.db.select().from(users).where(eq(users.id, user.id));
+  expect(off!.totpEnabledAt).toBeNull();
+  expect((await confirmTotpEnrolment(db.db, actorFor(user), user.id, code, TEST_PASSWORD, box)).ok).toBe(
+    true,
+  );
 });

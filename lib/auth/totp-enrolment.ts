@@ -37,16 +37,23 @@ export async function beginTotpEnrolment(
   return ok({ secret, uri, qrDataUrl });
 }
 
+/**
+ * Turns TOTP on once the code from the app verifies — and the person's password, so a session
+ * someone else got hold of cannot put its own authenticator on the account and lock them out.
+ */
 export async function confirmTotpEnrolment(
   db: Db,
   actor: Actor,
   userId: string,
   code: string,
+  password: string,
   box: SecretBox = secretBox(),
 ): Promise<Result<{ recoveryCodes: string[] }>> {
   const user = await findUserById(db, userId);
   if (!user?.totpSecretEnc) return fail('no_enrolment', 'Start the set-up again.');
   if (user.totpEnabledAt) return fail('already_enrolled', 'Two-step sign-in is already on.');
+  const reauth = await confirmPassword(db, user, password);
+  if (!reauth.ok) return fail(reauth.code, reauth.message, { password: reauth.message });
   const check = await verifyTotp(box.open(user.totpSecretEnc, 'totp-secret'), code, null);
   if (!check.valid)
     return fail('totp_invalid', 'That code is not valid.', {

@@ -46,10 +46,11 @@ export const confirmTotpAction = validatedAction(
       .string()
       .trim()
       .regex(/^\d{6}$/, 'Enter the 6 digits your app shows.'),
+    password: z.string().min(1, 'Enter your current password.').max(1024),
   }),
   {},
   async (input, { user, actor }) => {
-    const result = await confirmTotpEnrolment(await getDb(), actor, user.id, input.code);
+    const result = await confirmTotpEnrolment(await getDb(), actor, user.id, input.code, input.password);
     if (!result.ok) return result;
     revalidatePath('/account');
     return { ok: true, data: result.value };
