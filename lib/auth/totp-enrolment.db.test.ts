@@ -35,8 +35,10 @@ it('a set-up started again while the first is confirmed never leaves two-step si
       expect(box.open(row!.totpSecretEnc!, 'totp-secret')).toBe(first.value.secret);
       expect(again).toMatchObject({ ok: false, error: { code: 'already_enrolled' } });
     } else {
-      // Off: the second set-up replaced the secret first, so the confirm asks to start again.
-      expect(confirm).toMatchObject({ ok: false, error: { code: 'no_enrolment' } });
+      // Off: the second set-up replaced the secret first — before the confirm read it (the code
+      // is then wrong for the new secret) or while it checked (it asks to start again).
+      expect(confirm.ok).toBe(false);
+      expect(['no_enrolment', 'totp_invalid']).toContain(confirm.ok ? null : confirm.error.code);
       expect(again.ok).toBe(true);
     }
   }
