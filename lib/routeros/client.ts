@@ -80,8 +80,12 @@ export class RouterOSClient extends EventEmitter<RouterClientEvents> implements 
 
   command(words: readonly string[], options: CommandOptions = {}): Promise<RouterReply> {
     const name = words[0] ?? '';
-    return this.withDeadline(name, options, async (register) => {
+    return this.withDeadline(name, options, async (register, expired) => {
       const connection = await this.acquire();
+      // The caller was already told it timed out (the connection took that long): never send it
+      // now, or an `add` reported as failed would still take effect.
+      if (expired())
+        throw new RouterCancelledError(`${name}: not sent, past its deadline`, { routerId: this.id });
       const execution = connection.exec(words);
       register(execution);
       return execution.promise;
@@ -136,7 +140,7 @@ export class RouterOSClient extends EventEmitter<RouterClientEvents> implements 
   private withDeadline<T>(
     name: string,
     options: CommandOptions,
-    work: (register: (execution: Execution) => void) => Promise<T>,
+    work: (register: (execution: Execution) => void, expired: () => boolean) => Promise<T>,
   ): Promise<T> {
     if (this.closedByOwner)
       return Promise.reject(new RouterClosedError('client closed', { routerId: this.id }));
@@ -174,9 +178,13 @@ export class RouterOSClient extends EventEmitter<RouterClientEvents> implements 
       const timer = setTimeout(
         () =>
           finish(() => {
+            // Nothing arrived from the router since this was sent: the connection is dead without
+            // a reset (keep-alives would not notice while commands keep it busy). Drop it.
+            const dead = execution?.unanswered() ?? false;
             execution?.cancel();
             this.breaker.failure();
             const error = new RouterTimeoutError(name, timeoutMs, { routerId: this.id });
+            if (dead) execution?.endConnection(error);
             observe(error);
             reject(error);
           }),
@@ -187,10 +195,13 @@ export class RouterOSClient extends EventEmitter<RouterClientEvents> implements 
         return;
       }
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      work((e) => {
-        execution = e;
-        if (settled) e.cancel();
-      }).then(
+      work(
+        (e) => {
+          execution = e;
+          if (settled) e.cancel();
+        },
+        () => settled,
+      ).then(
         (value) =>
           finish(() => {
             this.breaker.success();
@@ -288,7 +299,9 @@ export class RouterOSClient extends EventEmitter<RouterClientEvents> implements 
     this.keepaliveTimer = setTimeout(() => {
       const connection = this.connection;
       if (!connection || connection.closed) return;
-      const idle = Date.now() - connection.lastActivity;
+      // Idle means nothing heard from the router: our own writes (a `/cancel`, a retried command
+      // on a dead connection) must not keep the probe from being sent.
+      const idle = Date.now() - connection.lastReceived;
       if (idle < every || connection.inFlight > 0) {
         this.armKeepalive();
         return;

@@ -30,6 +30,14 @@ export interface Execution {
   promise: Promise<RouterReply>;
   /** Forget the command and ask the router to stop it (`/cancel`); later replies are dropped. */
   cancel(): void;
+  /**
+   * Nothing at all has arrived on the connection since this command was sent: with a command
+   * past its deadline, the sign of a connection that died without a reset (a NAT or firewall
+   * between us and the router lost its state).
+   */
+  unanswered(): boolean;
+  /** Ends the whole connection (every command on it fails; the client reconnects). */
+  endConnection(error: RouterError): void;
 }
 
 export function normaliseFingerprint(fingerprint: string): string {
@@ -51,7 +59,10 @@ export class Connection {
   private readonly pending = new Map<string, Pending>();
   private nextTag = 1;
   private endError: RouterError | null = null;
+  /** The last time anything was sent or received (the keep-alive's idle clock uses `lastReceived`). */
   lastActivity = Date.now();
+  /** The last time the router sent anything. */
+  lastReceived = Date.now();
   onEnd: ((error: RouterError) => void) | null = null;
 
   private constructor(
@@ -200,6 +211,7 @@ export class Connection {
     const tag = String(this.nextTag++);
     const command = words[0] ?? '';
     let cancelled = false;
+    const sentAt = Date.now();
     const promise = new Promise<RouterReply>((resolve, reject) => {
       if (this.endError) {
         reject(this.endError);
@@ -216,6 +228,8 @@ export class Connection {
         // Stop the work on the router; its answer (and the interrupted trap) is ignored.
         this.write(['/cancel', `=tag=${tag}`, `.tag=c${tag}`]);
       },
+      unanswered: () => this.lastReceived <= sentAt,
+      endConnection: (error) => this.end(error),
     };
   }
 
@@ -235,6 +249,7 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     this.lastActivity = Date.now();
+    this.lastReceived = this.lastActivity;
     const { sentences, error } = this.decoder.push(chunk);
     for (const words of sentences) {
       if (this.endError) return;
