@@ -2,7 +2,7 @@ import type { SecretBox } from '../crypto/secret-box';
 import type { Db } from '../db/client';
 import type { Router } from '../db/schema';
 import { metrics } from '../observability/metrics';
-import { type RouterClient, RouterConnectionError } from '../routeros';
+import { closeRouterClient, type RouterClient, RouterConnectionError } from '../routeros';
 import { clientForRouter, findRouter } from '../routers/service';
 
 /**
@@ -14,13 +14,19 @@ export function createRouterGateway(db: Db, box?: SecretBox, ttlMs = 2_000) {
   const cache = new Map<string, { router: Router | undefined; at: number }>();
   const listeners = new Set<(routerId: string) => void>();
   const watched = new WeakSet<RouterClient>();
+  /** Bumped by `forget`: a read that began before it may hold a deleted or changed row. */
+  const generations = new Map<string, number>();
 
   async function router(routerId: string): Promise<Router | undefined> {
     const hit = cache.get(routerId);
     if (hit && Date.now() - hit.at < ttlMs) return hit.router;
-    const row = await findRouter(db, routerId);
-    cache.set(routerId, { router: row, at: Date.now() });
-    return row;
+    for (;;) {
+      const generation = generations.get(routerId) ?? 0;
+      const row = await findRouter(db, routerId);
+      if ((generations.get(routerId) ?? 0) !== generation) continue; // changed meanwhile: read again
+      cache.set(routerId, { router: row, at: Date.now() });
+      return row;
+    }
   }
 
   return {
@@ -51,8 +57,14 @@ export function createRouterGateway(db: Db, box?: SecretBox, ttlMs = 2_000) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    /**
+     * After a router was changed or deleted: its row is read again, and its pooled client is
+     * closed — also one that a read begun before the change had just created with the old row.
+     */
     forget(routerId: string) {
       cache.delete(routerId);
+      generations.set(routerId, (generations.get(routerId) ?? 0) + 1);
+      void closeRouterClient(routerId);
     },
   };
 }
