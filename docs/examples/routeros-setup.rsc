@@ -1,5 +1,6 @@
 # Knockgate: RouterOS preparation (RouterOS 7; 6.43+ works the same way).
-# Paste in a terminal (or /import this file), after replacing the three values below.
+# Replace the three values below, upload the file (Files, or scp) and run: /import routeros-setup.rsc
+# (Pasted into a terminal line by line it would not work: each line has its own :local scope.)
 :local knockgateServer "192.0.2.10"
 :local apiPassword "CHANGE-ME-long-random"
 :local routerName "gw.example.net"
