@@ -126,4 +126,23 @@ describe('client', () => {
     await sleep(2_500);
     expect(p.st.accepted).toBeGreaterThan(1);
   }, 20_000);
+
+  it('a router that drops every session soon after the login is not retried at the first delay forever', async () => {
+    const s = await startSimulator({ apiSslPort: null, faults: { idleCloseMs: 30 } });
+    sims.push(s);
+    const c = mk(s.apiPort, {
+      timeoutMs: 1_000,
+      keepaliveMs: 0,
+      reconnect: { initialDelayMs: 50, maxDelayMs: 2_000 },
+    });
+    let connected = 0;
+    c.on('connected', () => {
+      connected += 1;
+    });
+    await c.connect();
+    await sleep(3_000);
+    // Starting over at 50 ms after every login would make ~40 sessions in 3 s; doubling makes ~6.
+    expect(connected).toBeGreaterThanOrEqual(3);
+    expect(connected).toBeLessThanOrEqual(9);
+  }, 20_000);
 });

@@ -40,6 +40,7 @@ export class RouterOSClient extends EventEmitter<RouterClientEvents> implements 
   private backoffTimer: NodeJS.Timeout | null = null;
   private backoffDelay: number;
   private keepaliveTimer: NodeJS.Timeout | null = null;
+  private stableTimer: NodeJS.Timeout | null = null;
   private currentState: ClientState = 'idle';
   private readonly breaker: CircuitBreaker;
 
@@ -247,7 +248,17 @@ export class RouterOSClient extends EventEmitter<RouterClientEvents> implements 
         }
         this.connection = connection;
         connection.onEnd = (error) => this.onConnectionEnd(connection, error);
-        this.backoffDelay = this.config.reconnect?.initialDelayMs ?? 250;
+        // The backoff starts over only once the session has stayed up a while: a router that
+        // accepts the login and then drops the session must not be hammered (nor the reconciler
+        // woken up) every quarter of a second.
+        if (this.stableTimer) clearTimeout(this.stableTimer);
+        this.stableTimer = setTimeout(() => {
+          this.stableTimer = null;
+          if (this.connection === connection && !connection.closed) {
+            this.backoffDelay = this.config.reconnect?.initialDelayMs ?? 250;
+          }
+        }, this.config.reconnect?.stableMs ?? 10_000);
+        this.stableTimer.unref();
         // A logged-in session is the best proof the router is back.
         this.breaker.success();
         this.setState('ready');
@@ -317,6 +328,8 @@ export class RouterOSClient extends EventEmitter<RouterClientEvents> implements 
   }
 
   private clearTimers(): void {
+    if (this.stableTimer) clearTimeout(this.stableTimer);
+    this.stableTimer = null;
     if (this.backoffTimer) clearTimeout(this.backoffTimer);
     if (this.keepaliveTimer) clearTimeout(this.keepaliveTimer);
     this.backoffTimer = null;

@@ -25,7 +25,11 @@ export interface RouterConfig {
   keepaliveMs?: number;
   /** Reconnect in the background after a drop. Default true. */
   persistent?: boolean;
-  reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
+  /**
+   * Reconnect backoff: doubles from `initialDelayMs` to `maxDelayMs`, and starts again from the
+   * beginning only once a session has stayed up for `stableMs` (default 10 s).
+   */
+  reconnect?: { initialDelayMs?: number; maxDelayMs?: number; stableMs?: number };
   breaker?: { failureThreshold?: number; resetTimeoutMs?: number };
 }
 
