@@ -2,7 +2,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '@/sim/server';
 import { RouterOSClient } from './client';
-import { RouterTimeoutError } from './errors';
+import { RouterError, RouterTimeoutError, RouterTlsError } from './errors';
 import type { RouterConfig } from './types';
 
 const AL = '/ip/firewall/address-list';
@@ -145,4 +145,24 @@ describe('client', () => {
     expect(connected).toBeGreaterThanOrEqual(3);
     expect(connected).toBeLessThanOrEqual(9);
   }, 20_000);
+
+  it('a connection reset during the TLS handshake is a connection problem, a non-TLS answer a TLS one', async () => {
+    const reset = net.createServer((socket) => socket.destroy());
+    const plain = net.createServer((socket) => socket.end('this is not TLS\r\n'));
+    servers.push(reset, plain);
+    for (const server of [reset, plain])
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const portOf = (server: net.Server) => (server.address() as net.AddressInfo).port;
+    const error = async (port: number) =>
+      mk(port, { tls: true, timeoutMs: 2_000, reconnect: { initialDelayMs: 10_000 } })
+        .connect()
+        .then(
+          () => null,
+          (e: Error & { code?: string }) => e,
+        );
+    const dropped = await error(portOf(reset));
+    expect(dropped).toBeInstanceOf(RouterError);
+    expect(dropped).not.toBeInstanceOf(RouterTlsError);
+    expect(await error(portOf(plain))).toBeInstanceOf(RouterTlsError);
+  });
 });

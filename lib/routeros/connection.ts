@@ -54,6 +54,17 @@ export function challengeResponse(password: string, challengeHex: string): strin
   return `00${md5}`;
 }
 
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
 export class Connection {
   private readonly decoder = new SentenceDecoder('utf8');
   private readonly pending = new Map<string, Pending>();
@@ -134,8 +145,15 @@ export class Connection {
           .catch((error: RouterError) => fail(error));
       };
       const onEarlyError = (error: Error & { code?: string }) => {
+        // A connection reset or refused during the handshake is the network's doing, though
+        // Node's message for it mentions TLS ("…before secure TLS connection was established").
+        const networkProblem = NETWORK_ERROR_CODES.has(error.code ?? '');
         const tlsProblem =
-          config.tls && (error.code?.startsWith('ERR_TLS') || /certificate|SSL|TLS/i.test(error.message));
+          config.tls &&
+          !networkProblem &&
+          (error.code?.startsWith('ERR_TLS') ||
+            error.code?.startsWith('ERR_SSL') ||
+            /certificate|SSL|TLS/i.test(error.message));
         fail(
           tlsProblem
             ? new RouterTlsError(`TLS failed: ${error.message}`, { cause: error, routerId })
