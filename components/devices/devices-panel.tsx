@@ -12,6 +12,7 @@ import { ActionMessage } from '@/components/ui/action-message';
 import { Alert } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
+import { CopyButton } from '@/components/ui/copy-button';
 import { SelectField, TextField } from '@/components/ui/field';
 import { ActionForm } from '@/components/ui/form';
 import { LocalTime } from '@/components/ui/local-time';
@@ -260,14 +261,14 @@ function TokenReveal({
             <code className="break-all font-mono" data-testid="device-token">
               {issued.token}
             </code>
-            <CopyText text={issued.token} />
+            <CopyButton text={issued.token} />
           </dd>
         </dl>
         {configs.map(([key, text]) => (
           <details key={key} className="rounded border border-amber-200 bg-white/60 p-2 dark:bg-zinc-900/60">
             <summary className="cursor-pointer font-medium">{t(key)}</summary>
             <div className="mt-2 flex justify-end">
-              <CopyText text={text} />
+              <CopyButton text={text} />
             </div>
             <pre className="mt-1 overflow-x-auto whitespace-pre text-xs" data-testid={`config-${key}`}>
               {text}
@@ -279,28 +280,5 @@ function TokenReveal({
         </Button>
       </div>
     </Alert>
-  );
-}
-
-function CopyText({ text }: { text: string }) {
-  const t = useTranslations('devices.token');
-  const [copied, setCopied] = useState(false);
-  return (
-    <Button
-      type="button"
-      size="sm"
-      variant="secondary"
-      onClick={async () => {
-        try {
-          await navigator.clipboard.writeText(text);
-          setCopied(true);
-          setTimeout(() => setCopied(false), 2_000);
-        } catch {
-          // Clipboard refused (insecure origin): the text stays selectable on the page.
-        }
-      }}
-    >
-      <span aria-live="polite">{copied ? t('copied') : t('copy')}</span>
-    </Button>
   );
 }

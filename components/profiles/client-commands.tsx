@@ -1,8 +1,8 @@
 import { useTranslations } from 'next-intl';
 import { Card } from '@/components/ui/card';
+import { CopyButton } from '@/components/ui/copy-button';
 import type { ClientCommands as Commands } from '@/lib/profiles/commands';
 import type { Step } from '@/lib/profiles/model';
-import { CopyButton } from './copy-button';
 import { StepLabel } from './step-label';
 
 function Block({ text, testId }: { text: string; testId?: string }) {

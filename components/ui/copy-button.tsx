@@ -2,11 +2,11 @@
 
 import { useTranslations } from 'next-intl';
 import { useState } from 'react';
-import { Button } from '@/components/ui/button';
+import { Button } from './button';
 
 /** Copies `text` to the clipboard and says so for a moment. */
 export function CopyButton({ text, label }: { text: string; label?: string }) {
-  const t = useTranslations('profiles.rsc');
+  const t = useTranslations('common');
   const [copied, setCopied] = useState(false);
   return (
     <Button
