@@ -13,6 +13,7 @@ import { ActionForm } from '@/components/ui/form';
 import { NOTE_MAX } from '@/lib/requests/limits';
 import type { QueueItem, RequestView } from '@/lib/requests/views';
 import { PENDING_EVENT } from './pending-badge';
+import { requestStatusTone } from './status-tone';
 import { useSpanText } from './use-span';
 
 type Snapshot = {
@@ -23,14 +24,6 @@ type Snapshot = {
 };
 
 type Outcome = { tone: 'success' | 'warning'; state: string; lines: string[] };
-
-const statusTone = {
-  pending: 'amber',
-  approved: 'green',
-  denied: 'red',
-  expired: 'neutral',
-  cancelled: 'neutral',
-} as const;
 
 /** RouterOS-style text for the approve field's default ("2h", "1h30m"). */
 function asTyped(seconds: number): string {
@@ -285,7 +278,7 @@ function RecentTable({ rows, now }: { rows: Snapshot['recent']; now: number }) {
               {span(row.approvedSeconds ?? row.requestedSeconds)}
             </td>
             <td className="py-2 pr-4">
-              <Badge tone={statusTone[row.status]}>{r(`status.${row.status}`)}</Badge>
+              <Badge tone={requestStatusTone[row.status]}>{r(`status.${row.status}`)}</Badge>
               {row.decisionNote && (
                 <span className="ml-2 text-zinc-600 dark:text-zinc-400">{row.decisionNote}</span>
               )}

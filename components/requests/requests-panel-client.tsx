@@ -13,6 +13,7 @@ import { ActionForm } from '@/components/ui/form';
 import { REASON_MAX, REASON_MIN } from '@/lib/requests/limits';
 import { previewSeconds } from '@/lib/requests/preview';
 import type { MyRequestView } from '@/lib/requests/views';
+import { requestStatusTone } from './status-tone';
 import { useSpanText } from './use-span';
 
 export type RequestFormProps = {
@@ -26,14 +27,6 @@ export type RequestFormProps = {
   ttlSeconds: number;
   approvalsRequired: number;
 };
-
-const statusTone = {
-  pending: 'amber',
-  approved: 'green',
-  denied: 'red',
-  expired: 'neutral',
-  cancelled: 'neutral',
-} as const;
 
 /**
  * Portal › Request access: the form, and the caller's requests with their live status. It polls
@@ -262,7 +255,7 @@ function RequestRow({
       data-status={r.status}
     >
       <div className="flex flex-wrap items-center gap-x-4 gap-y-1">
-        <Badge tone={statusTone[r.status]}>{t(`status.${r.status}`)}</Badge>
+        <Badge tone={requestStatusTone[r.status]}>{t(`status.${r.status}`)}</Badge>
         <span className="font-mono text-sm">{r.address}</span>
         <span className="text-sm text-zinc-600 dark:text-zinc-400">{where}</span>
         <span className="text-sm">{t('asked', { duration: span(r.requestedSeconds) })}</span>
