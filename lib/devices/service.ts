@@ -15,6 +15,7 @@ import { type GrantContext, type GrantOutcome, revokeGrant } from '../grants/ser
 import { parseHostname } from '../net/hostname';
 import { effectivePolicy } from '../policies/service';
 import { fail, ok, type Result } from '../result';
+import { lockUserRow } from '../users/service';
 
 /** A device as pages show it: never the token hash. */
 export type DeviceView = {
@@ -125,8 +126,8 @@ export async function createDevice(
   const token = randomToken();
   try {
     const device = await db.transaction(async (tx) => {
-      // The person's row is locked so two creations at once cannot both pass the cap.
-      await tx.select({ id: users.id }).from(users).where(eq(users.id, user.id)).for('update');
+      // Two creations at once cannot both pass the cap.
+      await lockUserRow(tx, user.id);
       const [{ value: live } = { value: 0 }] = await tx
         .select({ value: count() })
         .from(devices)

@@ -16,6 +16,7 @@ import { internalError } from '../observability/internal-error';
 import { effectivePolicy, listFor, type PolicyTarget } from '../policies/service';
 import { fail, ok, type Result } from '../result';
 import { formatDuration } from '../routeros';
+import { lockUserRow } from '../users/service';
 import { resolveRequestedAddress } from './address';
 import type { RequestForm } from './form';
 import { queueRequestEvent, type RequestNotifier, sharedSender } from './webhook';
@@ -97,8 +98,8 @@ export async function createRequest(
     return fail('duration_too_long', message, { duration: message });
   }
   const created = await db.transaction(async (tx) => {
-    // The person's row is locked first, so parallel requests are counted one after the other.
-    await tx.select({ id: users.id }).from(users).where(eq(users.id, user.id)).for('update');
+    // Parallel requests are counted one after the other.
+    await lockUserRow(tx, user.id);
     const [open] = await tx
       .select({ n: count() })
       .from(accessRequests)

@@ -56,6 +56,14 @@ export async function findUserById(db: Queryable, id: string): Promise<User | un
   return (await db.select().from(users).where(eq(users.id, id)).limit(1))[0];
 }
 
+/**
+ * Locks the person's row until the transaction ends, so checks of the form "count, then insert"
+ * made for one person at the same moment (caps, limits) run one after the other.
+ */
+export async function lockUserRow(tx: Queryable, userId: string): Promise<void> {
+  await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update');
+}
+
 type CreateUserInput = {
   username: string;
   role: Role;
