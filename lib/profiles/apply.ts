@@ -115,11 +115,14 @@ export function withRouterLock<T>(routerId: string, work: () => Promise<T>): Pro
 }
 
 /**
- * Checked under the router's lock before anything is read or changed: null to go on, or a short
- * code saying why the run is no longer wanted (never shown to people) (the background rotation re-reads its deployment here, so a remove,
- * an edit or a delete since it looked is not undone).
+ * What a run does under the router's lock besides the router commands. `guard` is checked before
+ * anything is read or changed: null to go on, or a short code saying why the run is no longer
+ * wanted (never shown to people) — the background rotation re-reads its deployment there, so a
+ * remove, an edit or a delete since it looked is not undone. `record` stores the outcome before
+ * the lock is let go, so the next run (and its guard) sees it.
  */
 export type RunGuard = () => Promise<string | null>;
+export type RunHooks = { guard?: RunGuard; record?: (result: ApplyResult) => Promise<void> };
 
 function routerFailure(error: unknown, executed: number, total: number): ApplyResult {
   if (!isRouterError(error)) throw error;
@@ -149,45 +152,52 @@ async function dryRunWith(client: RouterClient, planner: Planner): Promise<Apply
   };
 }
 
-async function runWith(client: RouterClient, planner: Planner, guard?: RunGuard): Promise<ApplyResult> {
+function runWith(client: RouterClient, planner: Planner, hooks: RunHooks = {}): Promise<ApplyResult> {
   return withRouterLock(client.id, async () => {
-    const unwanted = guard ? await guard() : null;
+    const unwanted = hooks.guard ? await hooks.guard() : null;
     if (unwanted !== null)
       return { ok: false, error: { code: 'not_wanted', message: unwanted, executed: 0, total: 0 } };
-    const dry = await dryRunWith(client, planner);
-    if (!dry.ok) return dry;
-    const { plan } = dry.value;
-    let executed = 0;
-    try {
-      for (const op of plan.ops) {
-        await executeOp(client, op);
-        executed += 1;
-      }
-    } catch (error) {
-      return routerFailure(error, executed, plan.ops.length);
-    }
-    // Verify by planning again against what the router now shows: a fixed point means done.
-    let after: RouterTables;
-    try {
-      after = await readRuleTables(client);
-    } catch (error) {
-      return routerFailure(error, executed, plan.ops.length);
-    }
-    const check = planner(after);
-    if (!check.ok) return { ok: false, error: { ...check.error, executed, total: plan.ops.length } };
-    if (!isEmptyPlan(check.plan)) {
-      return {
-        ok: false,
-        error: {
-          code: 'verify_failed',
-          message: `The router does not show the expected rules after applying:\n${describePlan(check.plan, after)}`,
-          executed,
-          total: plan.ops.length,
-        },
-      };
-    }
-    return { ok: true, value: { ...dry.value, executed } };
+    const result = await execute(client, planner);
+    await hooks.record?.(result);
+    return result;
   });
+}
+
+/** Plans, carries out the plan command by command, and verifies the router now shows the goal. */
+async function execute(client: RouterClient, planner: Planner): Promise<ApplyResult> {
+  const dry = await dryRunWith(client, planner);
+  if (!dry.ok) return dry;
+  const { plan } = dry.value;
+  let executed = 0;
+  try {
+    for (const op of plan.ops) {
+      await executeOp(client, op);
+      executed += 1;
+    }
+  } catch (error) {
+    return routerFailure(error, executed, plan.ops.length);
+  }
+  // Verify by planning again against what the router now shows: a fixed point means done.
+  let after: RouterTables;
+  try {
+    after = await readRuleTables(client);
+  } catch (error) {
+    return routerFailure(error, executed, plan.ops.length);
+  }
+  const check = planner(after);
+  if (!check.ok) return { ok: false, error: { ...check.error, executed, total: plan.ops.length } };
+  if (!isEmptyPlan(check.plan)) {
+    return {
+      ok: false,
+      error: {
+        code: 'verify_failed',
+        message: `The router does not show the expected rules after applying:\n${describePlan(check.plan, after)}`,
+        executed,
+        total: plan.ops.length,
+      },
+    };
+  }
+  return { ok: true, value: { ...dry.value, executed } };
 }
 
 /** What applying `desired` would change on the router, without changing anything. */
@@ -200,9 +210,9 @@ export function applyRules(
   client: RouterClient,
   profileId: string,
   desired: readonly Rule[],
-  guard?: RunGuard,
+  hooks?: RunHooks,
 ) {
-  return runWith(client, (current) => planApply(profileId, desired, current), guard);
+  return runWith(client, (current) => planApply(profileId, desired, current), hooks);
 }
 
 /** What removing the profile would take out. */
@@ -211,6 +221,6 @@ export function dryRunRemove(client: RouterClient, profileId: string) {
 }
 
 /** Takes out exactly this profile's tagged rows, then verifies none is left. */
-export function removeRules(client: RouterClient, profileId: string) {
-  return runWith(client, (current) => planRemove(profileId, current));
+export function removeRules(client: RouterClient, profileId: string, hooks?: RunHooks) {
+  return runWith(client, (current) => planRemove(profileId, current), hooks);
 }

@@ -503,33 +503,35 @@ async function applyTarget(
 ): Promise<Result<RouterChange, ProfileError>> {
   const desired = desiredAt(t.row, atMs, options);
   if (!desired.ok) return desired;
-  const result = await applyRules(t.client, t.row.id, desired.value.rules, run.guard);
-  if (!result.ok && result.error.code === 'not_wanted') {
-    return fail('not_wanted', result.error.message);
-  }
-  if (!result.ok) {
-    const failure = applyFailure(result);
+  // The deployment is recorded under the router's lock, before the next run may look at it.
+  const record = async (result: ApplyResult) => {
+    if (!result.ok) {
+      const failure = applyFailure(result);
+      await recordDeployment(db, actor, t, {
+        audit: run.auditFailure ?? true,
+        action: `${action}_failed`,
+        // Even "0 changes made" is no proof: a connection lost after a command ran hides that it
+        // ran. 'failed' keeps the profile undeletable until a remove has succeeded.
+        status: 'failed',
+        hash: null,
+        window: undefined,
+        error: failure.error.message,
+        details: { code: failure.error.code, executed: result.error.executed, total: result.error.total },
+      });
+      return;
+    }
     await recordDeployment(db, actor, t, {
-      audit: run.auditFailure ?? true,
-      action: `${action}_failed`,
-      // Even "0 changes made" is no proof: a connection lost after a command ran hides that it
-      // ran. 'failed' keeps the profile undeletable until a remove has succeeded.
-      status: 'failed',
-      hash: null,
-      window: undefined,
-      error: failure.error.message,
-      details: { code: failure.error.code, executed: result.error.executed, total: result.error.total },
+      action,
+      status: 'applied',
+      hash: rulesHash(desired.value.rules),
+      window: desired.value.window,
+      error: null,
+      details: { summary: result.value.summary, window: desired.value.window },
     });
-    return failure;
-  }
-  await recordDeployment(db, actor, t, {
-    action,
-    status: 'applied',
-    hash: rulesHash(desired.value.rules),
-    window: desired.value.window,
-    error: null,
-    details: { summary: result.value.summary, window: desired.value.window },
-  });
+  };
+  const result = await applyRules(t.client, t.row.id, desired.value.rules, { guard: run.guard, record });
+  if (!result.ok && result.error.code === 'not_wanted') return fail('not_wanted', result.error.message);
+  if (!result.ok) return applyFailure(result);
   return ok(change(t.router, result.value, desired.value));
 }
 
@@ -570,28 +572,32 @@ export async function removeProfile(
 ): Promise<Result<RouterChange, ProfileError>> {
   const t = await target(db, profileId, routerId, options);
   if (!t.ok) return t;
-  const result = await removeRules(t.value.client, t.value.row.id);
-  if (!result.ok) {
-    const failure = applyFailure(result);
+  // Recorded under the router's lock: a rotation queued behind this remove sees it.
+  const record = async (result: ApplyResult) => {
+    if (!result.ok) {
+      const failure = applyFailure(result);
+      await recordDeployment(db, actor, t.value, {
+        action: 'profile.remove_failed',
+        status: 'failed',
+        hash: null,
+        window: undefined,
+        clearWindow: true,
+        error: failure.error.message,
+        details: { code: failure.error.code, executed: result.error.executed, total: result.error.total },
+      });
+      return;
+    }
     await recordDeployment(db, actor, t.value, {
-      action: 'profile.remove_failed',
-      status: 'failed',
+      action: 'profile.remove',
+      status: 'removed',
       hash: null,
-      window: undefined,
-      clearWindow: true,
-      error: failure.error.message,
-      details: { code: failure.error.code, executed: result.error.executed, total: result.error.total },
+      window: null,
+      error: null,
+      details: { summary: result.value.summary },
     });
-    return failure;
-  }
-  await recordDeployment(db, actor, t.value, {
-    action: 'profile.remove',
-    status: 'removed',
-    hash: null,
-    window: null,
-    error: null,
-    details: { summary: result.value.summary },
-  });
+  };
+  const result = await removeRules(t.value.client, t.value.row.id, { record });
+  if (!result.ok) return applyFailure(result);
   return ok(change(t.value.router, result.value, null));
 }
 
