@@ -190,7 +190,9 @@ describe('one router entry, two instances', () => {
       const admin = postgres(db.url!, { max: 1, onnotice: () => {} });
       try {
         const result = await a.run('router|ip|knockgate|192.0.2.6', async () => {
-          // Every connection of the app's pool to this database is cut (a PostgreSQL restart).
+          // The app's pool holds all its connections open (a busy moment)...
+          await Promise.all(Array.from({ length: 10 }, () => db.db.execute(sql`select pg_sleep(0.05)`)));
+          // ...and every one of them is cut (a PostgreSQL restart).
           await admin`select pg_terminate_backend(pid) from pg_stat_activity
             where datname = current_database() and pid <> pg_backend_pid()`;
           return 'work done';

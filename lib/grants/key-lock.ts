@@ -51,6 +51,13 @@ export class EntryBusyError extends Error {
   }
 }
 
+/**
+ * How many failed statements in a row a lease take or release tolerates: more than the app's pool
+ * of connections (10, `lib/db/client.ts`), since after a database restart each pooled connection
+ * fails once before the pool replaces it.
+ */
+const DEAD_CONNECTION_TRIES = 12;
+
 export type LeaseOptions = {
   /** How long a lease lasts unless renewed (renewed every third of it while the work runs). */
   leaseMs?: number;
@@ -95,9 +102,9 @@ export function postgresEntryLocks(db: Db, options: LeaseOptions = {}): EntryLoc
       try {
         taken = await tryTake(lockKey);
       } catch (error) {
-        // A connection the server closed (restart, failover) fails once; the pool's next one
-        // works. A database that stays away fails the change.
-        if (++failures >= 3 || Date.now() + pause > deadline) {
+        // Each pooled connection the server closed (restart, failover) fails once before the
+        // pool opens a new one. A database that stays away fails the change.
+        if (++failures >= DEAD_CONNECTION_TRIES || Date.now() + pause > deadline) {
           throw new EntryBusyError(`The entry lock could not be taken: ${(error as Error).message}`, {
             cause: error,
           });
@@ -115,14 +122,17 @@ export function postgresEntryLocks(db: Db, options: LeaseOptions = {}): EntryLoc
     }
   }
 
-  /** Twice at most: a connection the server closed fails once. If the database stays away, the
-   * lease runs out by itself. */
+  /** Tried past the pool's dead connections; if the database stays away, the lease runs out by
+   * itself. */
   async function release(lockKey: string): Promise<void> {
-    for (let attempt = 0; attempt < 2; attempt++) {
+    for (let attempt = 0; attempt < DEAD_CONNECTION_TRIES; attempt++) {
       try {
         await db.execute(sql`delete from entry_locks where key = ${lockKey} and holder = ${holder}`);
         return;
-      } catch {}
+      } catch {
+        // A backend being shut down may still take a connection or two: give it a moment.
+        await new Promise((resolve) => setTimeout(resolve, Math.min(10 * 2 ** attempt, 200)));
+      }
     }
   }
 
