@@ -41,10 +41,24 @@ describe('fault injection', () => {
     const started = Date.now();
     r.send(['/system/identity/print', '.tag=1']);
     r.send(['/system/resource/print', '=.proplist=platform', '.tag=2']);
+    // Every sentence in the order it arrived, up to the second command's `!done`.
     const replies = [...(await r.until('1')), ...(await r.until('2'))];
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
-    expect(replies).toContainEqual(['!re', '=name=MikroTik', '.tag=1']);
-    expect(replies).toContainEqual(['!re', '=platform=MikroTik', '.tag=2']);
+    const tagged = (tag: string) => replies.filter((words) => words.includes(`.tag=${tag}`));
+    // Each answer keeps its own order: its row, then its `!done`, nothing else.
+    expect(tagged('1')).toEqual([
+      ['!re', '=name=MikroTik', '.tag=1'],
+      ['!done', '.tag=1'],
+    ]);
+    expect(tagged('2')).toEqual([
+      ['!re', '=platform=MikroTik', '.tag=2'],
+      ['!done', '.tag=2'],
+    ]);
+    expect(replies).toHaveLength(4);
+    // Both commands wait the same delay, so the one sent first is answered first and finishes first.
+    // (Tagged answers may interleave, as on RouterOS: tag 2's row may come before tag 1's `!done`.)
+    expect(replies[0]).toEqual(['!re', '=name=MikroTik', '.tag=1']);
+    expect(replies.at(-1)).toEqual(['!done', '.tag=2']);
   });
 
   it('dropAfter after-apply: the add is on the router but the client never gets !done', async () => {
