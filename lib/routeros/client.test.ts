@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Simulator, type SimulatorOptions, startSimulator } from '@/sim/server';
 import { RouterOSClient } from './client';
 import {
@@ -163,9 +163,22 @@ describe('RouterOSClient', () => {
     const connected: number[] = [];
     c.on('connected', () => connected.push(Date.now()));
     await c.connect();
-    s.faults.set({ dropAfter: { command: '/address-list/add', phase: 'after-apply', times: 1 } });
-    const error = await c.add(AL, { list: 'kg', address: '192.0.2.1' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RouterConnectionError);
+    // Two prints the router holds without an answer, then an add after which it drops the connection.
+    s.faults.set({
+      stall: '/print',
+      dropAfter: { command: '/address-list/add', phase: 'after-apply', times: 1 },
+    });
+    const filter = c.print('/ip/firewall/filter').catch((e: unknown) => e);
+    const nat = c.print('/ip/firewall/nat').catch((e: unknown) => e);
+    await vi.waitFor(() =>
+      expect(s.commandLog).toEqual(
+        expect.arrayContaining(['/ip/firewall/filter/print', '/ip/firewall/nat/print']),
+      ),
+    );
+    const add = c.add(AL, { list: 'kg', address: '192.0.2.1' }).catch((e: unknown) => e);
+    const errors = await Promise.all([filter, nat, add]);
+    for (const error of errors) expect(error).toBeInstanceOf(RouterConnectionError);
+    s.faults.set({ stall: null });
     // The add was applied before the drop: a retry meets the duplicate (callers adopt it).
     const retry = await c.add(AL, { list: 'kg', address: '192.0.2.1' }).catch((e: unknown) => e);
     expect(retry).toMatchObject({ isDuplicate: true });
