@@ -158,14 +158,15 @@ describe('one router entry, two instances', () => {
   });
 
   it('a stopped instance blocks its keys for one lease at most', async () => {
-    // An instance stopped while holding a key: its lease row stays until it runs out.
+    // An instance stopped while holding a key: its lease row (one second left) stays until it runs
+    // out. B may wait two leases: a key still blocked after that fails the run.
     await db.db.insert(entryLocks).values({
       key: 'router|ip|knockgate|192.0.2.4',
       holder: 'stopped',
-      expiresAt: sql`now() + interval '300 milliseconds'`,
+      expiresAt: sql`now() + interval '1 second'`,
     });
     let waits = 0;
-    const b = postgresEntryLocks(db.db, { waitMs: 5_000, onBusy: () => waits++ });
+    const b = postgresEntryLocks(db.db, { waitMs: 2_000, onBusy: () => waits++ });
     expect(await b.run('router|ip|knockgate|192.0.2.4', async () => 'taken over')).toBe('taken over');
     expect(waits).toBeGreaterThan(0);
     expect(await db.db.select().from(entryLocks)).toEqual([]);
