@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DatabaseHandle, Db } from '@/lib/db/client';
 import { entryLocks, grants } from '@/lib/db/schema';
 import { openTestDatabase, testDriver } from '@/tests/db';
@@ -173,15 +173,34 @@ describe('one router entry, two instances', () => {
   });
 
   it('a long change renews its lease, so nobody takes the key over meanwhile', async () => {
-    const a = postgresEntryLocks(db.db, { leaseMs: 300 });
+    const key = 'router|ip|knockgate|192.0.2.5';
+    const leaseMs = 2_000;
+    const a = postgresEntryLocks(db.db, { leaseMs });
     const b = postgresEntryLocks(db.db, { waitMs: 100 });
-    const result = await a.run('router|ip|knockgate|192.0.2.5', async () => {
-      await new Promise((resolve) => setTimeout(resolve, 900)); // three leases long
-      return b
-        .run('router|ip|knockgate|192.0.2.5', async () => 'taken')
-        .catch((e: unknown) => (e as Error).name);
+    const result = await a.run(key, async () => {
+      const [taken] = await db.db
+        .select({ expiresAt: entryLocks.expiresAt })
+        .from(entryLocks)
+        .where(eq(entryLocks.key, key));
+      // The change runs until, by the database's clock, a whole lease has passed since the lease it
+      // took was due to run out: only renewals kept up all along keep B out by then.
+      const until = new Date(taken!.expiresAt.getTime() + leaseMs);
+      await vi.waitFor(
+        async () => {
+          const [row] = await db.db
+            .select({ past: sql<boolean>`now() > ${until.toISOString()}::timestamptz` })
+            .from(entryLocks)
+            .where(eq(entryLocks.key, key));
+          expect(row?.past).toBe(true);
+        },
+        { timeout: 5 * leaseMs, interval: 100 },
+      );
+      return b.run(key, async () => 'taken').catch((e: unknown) => e);
     });
-    expect(result).toBe('EntryBusyError');
+    expect(result).toBeInstanceOf(EntryBusyError);
+    expect((result as Error).message).toBe(
+      'Another Knockgate instance is still changing this router entry; try again in a moment.',
+    );
   });
 
   it.runIf(testDriver === 'postgres')(
