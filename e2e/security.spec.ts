@@ -28,15 +28,47 @@ test("CSP blocks an injected inline script while the page's own scripts still ru
   expect(violations.some((v) => /inline/i.test(v))).toBe(true);
 });
 
-test('every page answers with the hardening headers', async ({ page, request }) => {
+/** Headers the server puts on every response (lib/server/security-headers.ts). */
+function expectBaseHeaders(h: Record<string, string>, where: string) {
+  expect(h['x-content-type-options'], where).toBe('nosniff');
+  expect(h['referrer-policy'], where).toBe('same-origin');
+  expect(h['x-frame-options'], where).toBe('DENY');
+  expect(h['cross-origin-opener-policy'], where).toBe('same-origin');
+  expect(h['cross-origin-resource-policy'], where).toBe('same-origin');
+  expect(h['permissions-policy'], where).toBe('camera=(), microphone=(), geolocation=(), payment=(), usb=()');
+  // The suite's server speaks plain HTTP: HSTS is sent over HTTPS only.
+  expect(h['strict-transport-security'], where).toBeUndefined();
+}
+
+test('every page and route handler answers with the hardening headers', async ({ page, request }) => {
+  const nonces: string[] = [];
+  const expectPageHeaders = (h: Record<string, string>, where: string) => {
+    expectBaseHeaders(h, where);
+    const csp = h['content-security-policy'] ?? '';
+    expect(csp, where).toMatch(/script-src 'self' 'nonce-[^']+' 'strict-dynamic'(;|$)/);
+    expect(csp, where).not.toContain('unsafe-inline');
+    expect(csp, where).toContain("frame-ancestors 'none'");
+    nonces.push(/'nonce-([^']+)'/.exec(csp)?.[1] ?? '');
+  };
+  // A page for anyone, then pages behind the sign-in.
+  const signin = await request.get('/signin', { maxRedirects: 0 });
+  expect(signin.status()).toBe(200);
+  expectPageHeaders(signin.headers(), '/signin');
   await signInAsAdmin(page);
-  const res = await page.goto('/admin/grants');
-  const h = res!.headers();
-  expect(h['content-security-policy']).toMatch(/script-src 'self' 'nonce-[^']+' 'strict-dynamic'/);
-  expect(h['content-security-policy']).toContain("frame-ancestors 'none'");
-  expect(h['x-content-type-options']).toBe('nosniff');
-  expect(h['referrer-policy']).toBe('same-origin');
-  expect(h['x-frame-options']).toBe('DENY');
+  for (const path of ['/', '/admin/grants']) {
+    const res = await page.goto(path);
+    expect(res!.status(), path).toBe(200);
+    expectPageHeaders(await res!.allHeaders(), path);
+  }
+  // Every page response has a nonce of its own.
+  expect(new Set(nonces).size).toBe(3);
+  // Route handlers render no HTML: the same headers with a CSP that allows nothing at all.
+  for (const path of ['/api/health', '/api/me/grants']) {
+    const res = await page.request.get(path);
+    expect(res.status(), path).toBe(200);
+    expectBaseHeaders(res.headers(), path);
+    expect(res.headers()['content-security-policy'], path).toBe("default-src 'none'; frame-ancestors 'none'");
+  }
   const cookie = (await page.context().cookies()).find((c) => c.name === 'knockgate.session');
   expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
   // A cross-site form post is refused before the app sees it.
