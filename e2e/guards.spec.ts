@@ -88,11 +88,15 @@ const adminActions = [
 
 test.describe('admin server actions over HTTP', () => {
   let targetId = '';
+  let target = '';
+  let targetPassword = '';
+  /** The target's own session, signed in before the refused calls. */
+  let targetApi: APIRequestContext;
   test.beforeAll(async ({ browser }) => {
     const page = await browser.newPage();
     await signInAsAdmin(page);
-    const target = uniqueName('target');
-    await createUserViaUi(page, target, 'user');
+    target = uniqueName('target');
+    targetPassword = await createUserViaUi(page, target, 'user');
     await page.goto('/admin/users');
     targetId = (await page
       .getByTestId(`user-row-${target}`)
@@ -100,20 +104,42 @@ test.describe('admin server actions over HTTP', () => {
       .first()
       .getAttribute('value'))!;
     await page.close();
+    targetApi = await apiSession(target, targetPassword);
+  });
+
+  test.afterAll(async () => {
+    await targetApi?.dispose();
   });
 
   for (const [name, fields] of adminActions) {
     for (const who of ['anonymous', 'user', 'approver'] as const) {
       test(`${name} as ${who} is refused and changes nothing`, async () => {
+        const input: Record<string, string> = fields(targetId);
         const res = await callAction(
           sessions.get(who)!,
           '/admin/users',
           `app/(admin)/admin/users/actions.ts#${name}`,
-          fields(targetId),
+          input,
         );
         expect(res.status).toBe(200);
         expect(res.body).toContain(who === 'anonymous' ? '"code":"not_signed_in"' : '"code":"not_allowed"');
         expect(res.body).not.toContain('"ok":true');
+        // The target's session is still good: not revoked, not ended by disabling or a reset.
+        expect((await targetApi.get('/api/me/grants')).status()).toBe(200);
+        if (name === 'createUserAction') {
+          const users = await (await sessions.get('admin')!.get('/admin/users')).text();
+          expect(users).toContain(`data-testid="user-row-${target}"`);
+          expect(users).not.toContain(`data-testid="user-row-${input.username}"`);
+        }
+        if (name === 'resetPasswordAction') {
+          // The old password still signs in, and no new password is demanded.
+          const again = await apiSession(target, targetPassword);
+          try {
+            expect((await again.get('/api/me/grants')).status()).toBe(200);
+          } finally {
+            await again.dispose();
+          }
+        }
       });
     }
   }
@@ -173,5 +199,7 @@ test.describe('admin server actions over HTTP', () => {
       { userId: targetId },
     );
     expect(res.body).toContain('"ok":true');
+    // The session that outlived the refused calls is over now.
+    expect((await targetApi.get('/api/me/grants')).status()).toBe(401);
   });
 });
