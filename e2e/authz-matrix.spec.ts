@@ -12,7 +12,8 @@ import { apiSession, callAction, createUserViaUi, serverActions, signInAsAdmin, 
 type Who = 'anonymous' | 'user' | 'approver' | 'admin' | 'disabled';
 const everyone: Who[] = ['anonymous', 'user', 'approver', 'admin', 'disabled'];
 type Outcome = 'ok' | 'signin' | 'forbidden' | 'unauthorized' | 'notfound' | 'redirect';
-type RouteRule = { path: string; expect: Record<Who, Outcome> } | { internal: true };
+/** `redirectTo`: where a `redirect` outcome must send the visitor (path and query). */
+type RouteRule = { path: string; expect: Record<Who, Outcome>; redirectTo?: string } | { internal: true };
 
 const signedIn = (ok: Outcome = 'ok'): Record<Who, Outcome> => ({
   anonymous: 'signin',
@@ -61,6 +62,8 @@ const ROUTES: Record<string, RouteRule> = {
   '/(auth)/signin/page': {
     path: '/signin',
     expect: { anonymous: 'ok', disabled: 'ok', user: 'redirect', approver: 'redirect', admin: 'redirect' },
+    // Signed-in visitors are sent on to the portal.
+    redirectTo: '/',
   },
   '/(knock)/knock/page': { path: '/knock', expect: signedIn() },
   '/(knock)/knock/[id]/page': { path: `/knock/${NO_SUCH}`, expect: signedIn('notfound') },
@@ -88,6 +91,20 @@ const ROUTES: Record<string, RouteRule> = {
   '/nic/checkip/route': { path: '/nic/checkip', expect: all('ok') },
   // DynDNS2 authenticates devices with Basic auth; a browser session is worth nothing here.
   '/nic/update/route': { path: '/nic/update?hostname=x.example.net', expect: all('unauthorized') },
+};
+
+/**
+ * What an allowed role meets past the guard when an action is sent no input: validation refuses
+ * it (`invalid_input`), except for the actions that take no input at all.
+ */
+const WITHOUT_INPUT: Record<string, RegExp> = {
+  // Answers ok, or webhook_off while no webhook is set up.
+  'app/(admin)/admin/approvals/actions.ts#testWebhookAction': /"ok":true|"code":"webhook_off"/,
+  // Starts an enrolment, or refuses one for an account that has two-step sign-in on.
+  'app/(portal)/account/actions.ts#beginTotpAction': /"ok":true|"code":"already_enrolled"/,
+  // Opens access at the caller's address, or says why their policy does not allow it.
+  'app/(portal)/actions.ts#openAccessAction':
+    /"ok":true|"code":"(no_policy|request_required|address_unknown)"/,
 };
 
 /** Roles allowed past each server action's guard, keyed `file#export`. */
@@ -201,8 +218,13 @@ for (const [route, rule] of Object.entries(ROUTES)) {
       else if (expected === 'signin') {
         expect(status, where).toBe(307);
         expect(res.headers().location, where).toMatch(/\/signin/);
-      } else if (expected === 'redirect') expect([303, 307], where).toContain(status);
-      else if (expected === 'forbidden') expect(status, where).toBe(403);
+      } else if (expected === 'redirect') {
+        expect([303, 307], where).toContain(status);
+        const location = res.headers().location;
+        expect(location, where).toBeTruthy();
+        const to = new URL(location!, E2E.baseUrl);
+        expect(to.pathname + to.search, where).toBe(rule.redirectTo);
+      } else if (expected === 'forbidden') expect(status, where).toBe(403);
       else if (expected === 'unauthorized') expect(status, where).toBe(401);
       else expect(status, where).toBe(404);
       checks++;
@@ -218,8 +240,14 @@ for (const [action, allowed] of Object.entries(ACTIONS)) {
       const where = `${who} → ${action}`;
       expect(res.status, where).toBe(200);
       if (allowed.includes(who)) {
-        expect(res.body, where).not.toMatch(/"code":"(not_signed_in|not_allowed)"/);
-        expect(res.body, where).not.toContain('"code":"internal_error"');
+        expect(res.body, where).toMatch(/"ok":(true|false)/);
+        expect(res.body, where).not.toMatch(/"code":"(not_signed_in|not_allowed|internal_error)"/);
+        const past = WITHOUT_INPUT[action];
+        if (past) expect(res.body, where).toMatch(past);
+        else {
+          expect(res.body, where).toContain('"ok":false');
+          expect(res.body, where).toContain('"code":"invalid_input"');
+        }
       } else if (who === 'anonymous' || who === 'disabled') {
         expect(res.body, where).toContain('"code":"not_signed_in"');
       } else {
