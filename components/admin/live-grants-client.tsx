@@ -8,7 +8,10 @@ import { Alert } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
+import { confirmFirst } from '@/components/ui/confirm-first';
 import { useDurationText } from '@/components/ui/duration';
+import { SessionEndedNotice } from '@/components/ui/session-ended';
+import { usePolling } from '@/components/ui/use-polling';
 import type { LiveEntry, LiveRouterView } from '@/lib/grants/live';
 
 type Snapshot = { routers: LiveRouterView[]; serverTime: string };
@@ -32,25 +35,22 @@ export function LiveGrantsClient({ initial, canRevoke }: { initial: Snapshot; ca
   const fetchedAt = useRef(Date.now());
   const [now, setNow] = useState(Date.now());
 
-  const refresh = useCallback(async () => {
-    try {
-      const res = await fetch('/api/admin/grants/live', { cache: 'no-store' });
-      if (!res.ok) return;
-      setSnapshot((await res.json()) as Snapshot);
-      fetchedAt.current = Date.now();
-    } catch {
-      // The next poll tries again.
-    }
+  // One read at a time (a router read may take seconds), applied in order.
+  const onPoll = useCallback((next: Snapshot) => {
+    setSnapshot(next);
+    fetchedAt.current = Date.now();
   }, []);
+  const { sessionEnded, invalidate, refresh } = usePolling<Snapshot>('/api/admin/grants/live', 5000, onPoll);
+  // After a revoke, reads that started before it are out of date: drop them and read again.
+  const afterChange = useCallback(() => {
+    invalidate();
+    refresh();
+  }, [invalidate, refresh]);
 
   useEffect(() => {
-    const poll = setInterval(refresh, 5000);
     const tick = setInterval(() => setNow(Date.now()), 1000);
-    return () => {
-      clearInterval(poll);
-      clearInterval(tick);
-    };
-  }, [refresh]);
+    return () => clearInterval(tick);
+  }, []);
 
   const needle = query.trim().toLowerCase();
   const routers = useMemo(
@@ -69,6 +69,7 @@ export function LiveGrantsClient({ initial, canRevoke }: { initial: Snapshot; ca
                   e.comment ?? '',
                   e.grant?.username ?? '',
                   e.grant?.openedBy ?? '',
+                  ...e.alsoFor.map((g) => `${g.username ?? ''} ${g.openedBy}`),
                   e.classicProfile ?? '',
                 ]
                   .join(' ')
@@ -82,6 +83,7 @@ export function LiveGrantsClient({ initial, canRevoke }: { initial: Snapshot; ca
 
   return (
     <div className="space-y-6">
+      {sessionEnded && <SessionEndedNotice />}
       <div className="flex flex-wrap items-end gap-3">
         <label className="text-sm">
           <span className="mb-1 block font-medium">{t('search')}</span>
@@ -176,12 +178,13 @@ export function LiveGrantsClient({ initial, canRevoke }: { initial: Snapshot; ca
               <tbody>
                 {r.entries.map((e) => (
                   <EntryRow
-                    key={`${e.entryId ?? e.grant?.id}`}
+                    // Stable while a pending grant's entry appears; unique for a host name's addresses.
+                    key={`${e.grant?.id ?? e.entryId}:${e.address}`}
                     entry={e}
                     canRevoke={canRevoke}
                     elapsed={elapsed}
                     duration={duration}
-                    onChanged={refresh}
+                    onChanged={afterChange}
                   />
                 ))}
               </tbody>
@@ -209,10 +212,14 @@ function EntryRow({
   const t = useTranslations('grants');
   const p = useTranslations('portal');
   const [state, action, pending] = useActionState(async (prev: unknown, form: FormData) => {
-    const result = await revokeGrantAction(prev as never, form);
-    onChanged();
-    return result;
+    try {
+      return await revokeGrantAction(prev as never, form);
+    } finally {
+      onChanged();
+    }
   }, null);
+  // Revoked, the router's entry not yet verified gone.
+  const ending = entry.grant?.status === 'revoke_pending';
   const who = entry.grant
     ? (entry.grant.username ?? entry.grant.openedBy)
     : entry.classicProfile
@@ -239,8 +246,8 @@ function EntryRow({
         )}
       </td>
       <td className="px-3 py-2">
-        <Badge tone={kindTone[entry.kind]}>
-          {entry.kind === 'pending' && entry.grant
+        <Badge tone={ending ? 'amber' : kindTone[entry.kind]}>
+          {(entry.kind === 'pending' || ending) && entry.grant
             ? p(`status.${entry.grant.status}`)
             : t(`kind.${entry.kind}`)}
         </Badge>
@@ -256,10 +263,19 @@ function EntryRow({
         {entry.comment ?? ''}
       </td>
       <td className="px-3 py-2">
-        {canRevoke && entry.grant && entry.grant.status !== 'revoke_pending' && (
-          <form action={action}>
+        {canRevoke && entry.grant && !ending && (
+          <form
+            action={action}
+            onSubmit={confirmFirst(t('revokeConfirm', { address: entry.address, who: who }))}
+          >
             <input type="hidden" name="grantId" value={entry.grant.id} />
-            <Button type="submit" size="sm" variant="danger" disabled={pending}>
+            <Button
+              type="submit"
+              size="sm"
+              variant="danger"
+              disabled={pending}
+              aria-label={t('revokeFor', { address: entry.address })}
+            >
               {t('revoke')}
             </Button>
           </form>

@@ -9,6 +9,8 @@ import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { useDurationText } from '@/components/ui/duration';
+import { SessionEndedNotice } from '@/components/ui/session-ended';
+import { usePolling } from '@/components/ui/use-polling';
 import type { GrantView } from '@/lib/grants/views';
 
 type Snapshot = { address: string | null; grants: GrantView[]; serverTime: string };
@@ -36,44 +38,59 @@ export function AccessPanelClient({ initial, canOpen }: { initial: Snapshot; can
   const [now, setNow] = useState(() => Date.now() + skew.current);
 
   useEffect(() => setSnapshot(initial), [initial]);
-  const adopt = useCallback((grants: GrantView[]) => setSnapshot((prev) => ({ ...prev, grants })), []);
-  useEffect(() => {
-    if (openState?.ok) adopt(openState.data.grants);
-  }, [openState, adopt]);
 
   useEffect(() => {
     const tick = setInterval(() => setNow(Date.now() + skew.current), 1000);
     return () => clearInterval(tick);
   }, []);
 
-  const busy = snapshot.grants.some((g) => g.status === 'pending' || g.status === 'revoke_pending');
-  useEffect(() => {
-    let cancelled = false;
-    const poll = async () => {
-      try {
-        const res = await fetch('/api/me/grants', { cache: 'no-store' });
-        if (!res.ok || cancelled) return;
-        const next = (await res.json()) as Snapshot;
-        skew.current = Date.parse(next.serverTime) - Date.now();
-        setSnapshot(next);
-      } catch {
-        // Offline for a moment: the next poll tries again.
-      }
-    };
-    const timer = setInterval(poll, busy ? 2000 : 10000);
-    return () => {
-      cancelled = true;
-      clearInterval(timer);
-    };
-  }, [busy]);
-
-  const live = snapshot.grants.filter(
-    (g) => g.status === 'active' || g.status === 'pending' || g.status === 'revoke_pending',
+  const isLive = (g: GrantView) =>
+    g.status === 'active' || g.status === 'pending' || g.status === 'revoke_pending';
+  // Something is in flight, or a grant's time is up and the server has yet to call it expired.
+  const busy = snapshot.grants.some(
+    (g) =>
+      g.status === 'pending' ||
+      g.status === 'revoke_pending' ||
+      (isLive(g) && Date.parse(g.expiresAt) <= now),
   );
+  const onPoll = useCallback((next: Snapshot) => {
+    skew.current = Date.parse(next.serverTime) - Date.now();
+    setSnapshot(next);
+  }, []);
+  const { sessionEnded, invalidate } = usePolling<Snapshot>('/api/me/grants', busy ? 2000 : 10000, onPoll);
+
+  // An action's answer is the newest state there is: reads started before it are dropped.
+  const adopt = useCallback(
+    (grants: GrantView[]) => {
+      invalidate();
+      setSnapshot((prev) => ({ ...prev, grants }));
+    },
+    [invalidate],
+  );
+  // The open result stays up until the person changes a grant afterwards.
+  const [openShown, setOpenShown] = useState(true);
+  useEffect(() => {
+    if (!openState) return;
+    setOpenShown(true);
+    if (openState.ok) adopt(openState.data.grants);
+  }, [openState, adopt]);
+  const grantsHeading = useRef<HTMLHeadingElement>(null);
+  const onRowChanged = useCallback(
+    (grants: GrantView[], ended: boolean) => {
+      adopt(grants);
+      setOpenShown(false);
+      // The row with the focused button is gone: keep keyboard and screen-reader users in place.
+      if (ended) grantsHeading.current?.focus();
+    },
+    [adopt],
+  );
+
+  const live = snapshot.grants.filter(isLive);
   const ended = snapshot.grants.filter((g) => !live.includes(g));
 
   return (
     <div className="space-y-6">
+      {sessionEnded && <SessionEndedNotice />}
       <Card>
         <div className="flex flex-wrap items-end justify-between gap-4">
           <div>
@@ -91,7 +108,7 @@ export function AccessPanelClient({ initial, canOpen }: { initial: Snapshot; can
           )}
         </div>
         {openState && !openState.ok && <ActionMessage state={openState} />}
-        {openState?.ok && (
+        {openState?.ok && openShown && (
           <ul className="mt-4 space-y-2" data-testid="open-result">
             {openState.data.targets.map((target) => (
               <li key={`${target.router}-${target.list}`}>
@@ -108,7 +125,9 @@ export function AccessPanelClient({ initial, canOpen }: { initial: Snapshot; can
       </Card>
 
       <Card padded={false}>
-        <h2 className="px-5 pt-5 text-base font-semibold">{t('grantsTitle')}</h2>
+        <h2 ref={grantsHeading} tabIndex={-1} className="px-5 pt-5 text-base font-semibold outline-none">
+          {t('grantsTitle')}
+        </h2>
         {live.length === 0 ? (
           <p className="px-5 pb-5 pt-2 text-sm text-zinc-600 dark:text-zinc-400" data-testid="no-grants">
             {t('noGrants')}
@@ -121,7 +140,7 @@ export function AccessPanelClient({ initial, canOpen }: { initial: Snapshot; can
                 grant={g}
                 remaining={(Date.parse(g.expiresAt) - now) / 1000}
                 duration={duration}
-                onChanged={adopt}
+                onChanged={onRowChanged}
               />
             ))}
           </ul>
@@ -154,18 +173,26 @@ function GrantRow({
   grant: GrantView;
   remaining: number;
   duration: (s: number) => string;
-  onChanged: (grants: GrantView[]) => void;
+  onChanged: (grants: GrantView[], ended: boolean) => void;
 }) {
   const t = useTranslations('portal');
   const d = useTranslations('devices');
   const [extendState, extendAction, extending] = useActionState(extendAccessAction, null);
   const [endState, endAction, ending] = useActionState(endAccessAction, null);
   useEffect(() => {
-    if (extendState?.ok) onChanged(extendState.data.grants);
+    if (extendState?.ok) onChanged(extendState.data.grants, false);
   }, [extendState, onChanged]);
   useEffect(() => {
-    if (endState?.ok) onChanged(endState.data.grants);
+    if (endState?.ok) onChanged(endState.data.grants, true);
   }, [endState, onChanged]);
+  // Time is up on our clock (corrected to the server's); the server marks it expired shortly.
+  const lapsed = remaining <= 0 && grant.status !== 'revoke_pending';
+  // Extended in Knockgate, but the router has not confirmed the new time: say so, it may still
+  // end access at the old time until the retry gets through.
+  const extendUnconfirmed =
+    extendState?.ok && extendState.data.state !== 'active' && extendState.data.state !== 'covered'
+      ? extendState.data.message
+      : null;
   return (
     <li
       className="flex flex-wrap items-center gap-x-6 gap-y-2 px-5 py-4"
@@ -199,7 +226,7 @@ function GrantRow({
                   })}
           </p>
         )}
-        {grant.lastError && grant.status !== 'active' && (
+        {grant.lastError && (
           <p className="mt-1 text-xs text-amber-800 dark:text-amber-300">
             {t('retrying', { error: grant.lastError })}
           </p>
@@ -224,33 +251,51 @@ function GrantRow({
           </p>
         )}
       </div>
-      <Badge tone={statusTone[grant.status]}>{t(`status.${grant.status}`)}</Badge>
+      <span role="status" data-testid="grant-status">
+        <Badge tone={lapsed ? 'neutral' : statusTone[grant.status]}>
+          {lapsed ? t('lapsed') : t(`status.${grant.status}`)}
+        </Badge>
+      </span>
       <p className="w-28 text-right font-mono text-sm tabular-nums">
         <span className="sr-only">{t('remaining')}: </span>
         <span data-testid="countdown">{grant.status === 'revoke_pending' ? '—' : duration(remaining)}</span>
       </p>
-      <div className="flex gap-2">
-        {grant.status !== 'revoke_pending' && grant.source === 'web' && (
-          <form action={extendAction}>
+      {!lapsed && (
+        <div className="flex gap-2">
+          {grant.status !== 'revoke_pending' && grant.source === 'web' && (
+            <form action={extendAction}>
+              <input type="hidden" name="grantId" value={grant.id} />
+              <Button
+                type="submit"
+                size="sm"
+                variant="secondary"
+                disabled={extending}
+                aria-label={t('extendFor', { address: grant.address })}
+              >
+                {t('extend')}
+              </Button>
+            </form>
+          )}
+          <form action={endAction}>
             <input type="hidden" name="grantId" value={grant.id} />
-            <Button type="submit" size="sm" variant="secondary" disabled={extending}>
-              {t('extend')}
+            <Button
+              type="submit"
+              size="sm"
+              variant="danger"
+              disabled={ending || grant.status === 'revoke_pending'}
+              aria-label={t('endFor', { address: grant.address })}
+            >
+              {t('end')}
             </Button>
           </form>
-        )}
-        <form action={endAction}>
-          <input type="hidden" name="grantId" value={grant.id} />
-          <Button
-            type="submit"
-            size="sm"
-            variant="danger"
-            disabled={ending || grant.status === 'revoke_pending'}
-          >
-            {t('end')}
-          </Button>
-        </form>
-      </div>
+        </div>
+      )}
       {extendState && !extendState.ok && <ActionMessage state={extendState} />}
+      {extendUnconfirmed && (
+        <Alert tone="warning" className="w-full">
+          <span data-testid="extend-unconfirmed">{extendUnconfirmed}</span>
+        </Alert>
+      )}
       {endState && !endState.ok && <ActionMessage state={endState} />}
     </li>
   );

@@ -10,6 +10,8 @@ import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { TextField } from '@/components/ui/field';
 import { ActionForm } from '@/components/ui/form';
+import { SessionEndedNotice } from '@/components/ui/session-ended';
+import { usePolling } from '@/components/ui/use-polling';
 import { NOTE_MAX } from '@/lib/requests/limits';
 import type { QueueItem, RequestView } from '@/lib/requests/views';
 import { PENDING_EVENT } from './pending-badge';
@@ -45,27 +47,18 @@ export function ApprovalQueue({ initial, recentDays }: { initial: Snapshot; rece
   const skew = useRef(Date.parse(initial.serverTime) - Date.now());
   const [now, setNow] = useState(() => Date.now() + skew.current);
 
-  const refresh = useCallback(async () => {
-    try {
-      const res = await fetch('/api/admin/requests', { cache: 'no-store' });
-      if (!res.ok) return;
-      const next = (await res.json()) as Snapshot;
-      skew.current = Date.parse(next.serverTime) - Date.now();
-      setSnapshot(next);
-      setNow(Date.now() + skew.current);
-      window.dispatchEvent(new CustomEvent(PENDING_EVENT, { detail: next.pending }));
-    } catch {
-      // The next poll tries again.
-    }
+  const onPoll = useCallback((next: Snapshot) => {
+    skew.current = Date.parse(next.serverTime) - Date.now();
+    setSnapshot(next);
+    setNow(Date.now() + skew.current);
+    window.dispatchEvent(new CustomEvent(PENDING_EVENT, { detail: next.pending }));
   }, []);
-
-  useEffect(() => {
-    const poll = setInterval(refresh, 3000);
-    return () => clearInterval(poll);
-  }, [refresh]);
+  // One read at a time, applied in order; after a decision, reads started before it are dropped.
+  const { sessionEnded, invalidate, refresh } = usePolling<Snapshot>('/api/admin/requests', 3000, onPoll);
 
   return (
     <div className="space-y-6">
+      {sessionEnded && <SessionEndedNotice />}
       <p className="text-sm" aria-live="polite" data-testid="queue-count">
         {t('pendingBadge', { count: snapshot.pending })}
       </p>
@@ -94,7 +87,8 @@ export function ApprovalQueue({ initial, recentDays }: { initial: Snapshot; rece
               recentDays={recentDays}
               onDecided={(result) => {
                 setOutcome(result);
-                void refresh();
+                invalidate();
+                refresh();
               }}
             />
           ))}

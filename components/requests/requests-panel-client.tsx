@@ -1,7 +1,7 @@
 'use client';
 
 import { useFormatter, useTranslations } from 'next-intl';
-import { useActionState, useEffect, useRef, useState } from 'react';
+import { useActionState, useCallback, useEffect, useRef, useState } from 'react';
 import { cancelRequestAction, createRequestAction } from '@/app/(portal)/requests/actions';
 import { ActionMessage } from '@/components/ui/action-message';
 import { Alert } from '@/components/ui/alert';
@@ -10,6 +10,8 @@ import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { SelectField, TextAreaField, TextField } from '@/components/ui/field';
 import { ActionForm } from '@/components/ui/form';
+import { SessionEndedNotice } from '@/components/ui/session-ended';
+import { usePolling } from '@/components/ui/use-polling';
 import { REASON_MAX, REASON_MIN } from '@/lib/requests/limits';
 import { previewSeconds } from '@/lib/requests/preview';
 import type { MyRequestView } from '@/lib/requests/views';
@@ -47,42 +49,40 @@ export function RequestsPanelClient({
   const [state, action, sending] = useActionState(createRequestAction, null);
   const [formKey, setFormKey] = useState(0);
 
-  useEffect(() => {
-    if (state?.ok) {
-      setRequests(state.data.requests);
-      setFormKey((k) => k + 1);
-    }
-  }, [state]);
-
   const busy = requests.some(
     (r) =>
       r.status === 'pending' || r.grants.some((g) => g.status === 'pending' || g.status === 'revoke_pending'),
   );
+  const onPoll = useCallback((next: { requests: MyRequestView[]; serverTime: string }) => {
+    skew.current = Date.parse(next.serverTime) - Date.now();
+    setRequests(next.requests);
+    setNow(Date.now() + skew.current);
+  }, []);
+  const { sessionEnded, invalidate } = usePolling('/api/me/requests', busy ? 2000 : 15000, onPoll);
+  // An action's answer is the newest state there is: reads started before it are dropped.
+  const adopt = useCallback(
+    (next: MyRequestView[]) => {
+      invalidate();
+      setRequests(next);
+    },
+    [invalidate],
+  );
+
   useEffect(() => {
-    let cancelled = false;
-    const poll = async () => {
-      try {
-        const res = await fetch('/api/me/requests', { cache: 'no-store' });
-        if (!res.ok || cancelled) return;
-        const next = (await res.json()) as { requests: MyRequestView[]; serverTime: string };
-        skew.current = Date.parse(next.serverTime) - Date.now();
-        setRequests(next.requests);
-        setNow(Date.now() + skew.current);
-      } catch {
-        // Offline for a moment: the next poll tries again.
-      }
-    };
-    const timer = setInterval(poll, busy ? 2000 : 15000);
+    if (state?.ok) {
+      adopt(state.data.requests);
+      setFormKey((k) => k + 1);
+    }
+  }, [state, adopt]);
+
+  useEffect(() => {
     const tick = setInterval(() => setNow(Date.now() + skew.current), 15000);
-    return () => {
-      cancelled = true;
-      clearInterval(timer);
-      clearInterval(tick);
-    };
-  }, [busy]);
+    return () => clearInterval(tick);
+  }, []);
 
   return (
     <div className="space-y-6">
+      {sessionEnded && <SessionEndedNotice />}
       {form && (
         <Card>
           <h2 className="mb-4 text-base font-semibold">{t('formTitle')}</h2>
@@ -103,7 +103,7 @@ export function RequestsPanelClient({
         ) : (
           <ul className="divide-y divide-zinc-100 dark:divide-zinc-800">
             {requests.map((r) => (
-              <RequestRow key={r.id} request={r} now={now} onChanged={setRequests} />
+              <RequestRow key={r.id} request={r} now={now} onChanged={adopt} />
             ))}
           </ul>
         )}
