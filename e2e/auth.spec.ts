@@ -18,6 +18,7 @@ test.describe('sign-in', () => {
     const victim = uniqueName('dis');
     await createUserViaUi(page, victim);
     const row = page.getByTestId(`user-row-${victim}`);
+    page.once('dialog', (d) => d.accept()); // "Disable …? They are signed out …"
     await row.getByRole('button', { name: 'Disable' }).click();
     await expect(row.getByText('Disabled')).toBeVisible();
     await page.context().clearCookies();

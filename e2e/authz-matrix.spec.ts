@@ -173,6 +173,7 @@ test.beforeAll(async ({ browser }) => {
   // Signed in first, then disabled by an admin: the session must be worth nothing from now on.
   sessions.set('disabled', await apiSession(names.disabled, pw.disabled));
   await page.goto('/admin/users');
+  page.once('dialog', (d) => d.accept()); // "Disable …? They are signed out …"
   await page.getByTestId(`user-row-${names.disabled}`).getByRole('button', { name: 'Disable' }).click();
   await expect(page.getByTestId(`user-row-${names.disabled}`).getByText('Disabled')).toBeVisible();
   await page.close();

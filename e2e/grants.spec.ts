@@ -1,4 +1,4 @@
-import { expect, type Page, test } from '@playwright/test';
+import { type APIResponse, type Browser, expect, type Page, type Route, test } from '@playwright/test';
 import { E2E } from './env';
 import {
   apiSession,
@@ -363,5 +363,156 @@ test('router down at sign-in: the portal says "waiting for router", then "open" 
   expect((await sim.entries()).filter((e) => e.address === '127.0.0.1' && tagged(e.comment))).toHaveLength(1);
   await row.getByRole('button', { name: 'End access' }).click();
   await expect(page.getByTestId('no-grants')).toBeVisible();
+  await context.close();
+});
+
+/** A signed-in user with an open grant (the sign-in knock), on a page of their own. */
+async function userWithGrant(browser: Browser, prefix: string) {
+  const admin = await browser.newPage();
+  await signInAsAdmin(admin);
+  const name = uniqueName(prefix);
+  const password = await createUserViaUi(admin, name);
+  await admin.close();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signInOk(page, name, password);
+  const row = page.getByTestId('grant-row');
+  await expect(row).toHaveAttribute('data-status', 'active');
+  return { name, context, page, row };
+}
+
+test('a slow read that started before "End access" cannot bring the ended grant back', async ({
+  browser,
+}) => {
+  test.setTimeout(60_000);
+  const { context, page, row } = await userWithGrant(browser, 'stale');
+  // Hold the portal's next read: answered by the server now (the grant still open), delivered
+  // to the page only after the person has ended the grant — a slow router read, exactly.
+  let held: { route: Route; response: APIResponse } | undefined;
+  let onHeld = () => {};
+  const heldRead = new Promise<void>((resolve) => {
+    onHeld = resolve;
+  });
+  await page.route('**/api/me/grants', async (route) => {
+    if (held) return route.continue();
+    held = { route, response: await route.fetch() };
+    onHeld();
+  });
+  await heldRead;
+  expect((await held!.response.json()).grants.some((g: { status: string }) => g.status === 'active')).toBe(
+    true,
+  );
+
+  await row.getByRole('button', { name: 'End access' }).click();
+  await expect(page.getByTestId('no-grants')).toBeVisible();
+  const delivered = page.waitForEvent('requestfinished', (r) => r.url().endsWith('/api/me/grants'));
+  await held!.route.fulfill({ response: held!.response });
+  await delivered;
+  // Let the page take the answer in (two frames), then look: the ended grant stays ended.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await expect(page.getByTestId('grant-row')).toHaveCount(0);
+  await expect(page.getByTestId('no-grants')).toBeVisible();
+  expect((await sim.entries()).filter((e) => e.address === '127.0.0.1' && tagged(e.comment))).toEqual([]);
+  await context.close();
+});
+
+test('Extend while the router is unreachable says the router has not confirmed the new time', async ({
+  browser,
+}) => {
+  test.setTimeout(90_000);
+  const { context, page, row } = await userWithGrant(browser, 'extdown');
+  await sim.admin({ op: 'faults', set: { refuseConnections: true } });
+  await sim.admin({ op: 'reboot', downMs: 0 });
+  try {
+    await row.getByRole('button', { name: 'Extend' }).click();
+    await expect(row.getByTestId('extend-unconfirmed')).toContainText('did not confirm');
+    // The retry the worker makes is shown on the row too, while the grant stays open.
+    await expect(row).toContainText('retrying');
+    await expect(row).toHaveAttribute('data-status', 'active');
+  } finally {
+    await sim.admin({ op: 'reset-faults' });
+  }
+  // Once the router answers, the retry goes through and the warning about it goes away.
+  await expect(row).not.toContainText('retrying', { timeout: 45_000 });
+  await row.getByRole('button', { name: 'End access' }).click();
+  await expect(page.getByTestId('no-grants')).toBeVisible();
+  await context.close();
+});
+
+test('the portal says when the session has ended instead of counting down stale data', async ({
+  browser,
+}) => {
+  test.setTimeout(60_000);
+  const { context, page, row } = await userWithGrant(browser, 'ended');
+  const grantId = (await row.getAttribute('data-grant-id'))!;
+  await context.clearCookies();
+  await expect(page.getByTestId('session-ended')).toBeVisible({ timeout: 20_000 });
+  await expect(
+    page.getByTestId('session-ended').getByRole('link', { name: 'Sign in again' }),
+  ).toHaveAttribute('href', '/signin?next=%2F');
+  await context.close();
+  // Losing the session ends no access: an admin ends the grant, so the next tests start clean.
+  const api = await apiSession(E2E.admin.username, E2E.admin.password);
+  const revoked = await callAction(
+    api,
+    '/admin/grants',
+    'app/(admin)/admin/grants/actions.ts#revokeGrantAction',
+    {
+      grantId,
+    },
+  );
+  expect(revoked.body).toContain('"ok":true');
+  await api.dispose();
+});
+
+test('an action whose request never comes back shows a page error with "Try again", not a blank page', async ({
+  browser,
+}) => {
+  const { context, page } = await userWithGrant(browser, 'neterr');
+  await page.route('**/*', (route) =>
+    route.request().method() === 'POST' && route.request().headers()['next-action']
+      ? route.abort('connectionreset')
+      : route.continue(),
+  );
+  await page.getByTestId('grant-row').getByRole('button', { name: 'End access' }).click();
+  await expect(page.getByTestId('page-error')).toBeVisible();
+  await page.unroute('**/*');
+  await page.getByRole('button', { name: 'Try again' }).click();
+  const row = page.getByTestId('grant-row');
+  await expect(row).toHaveAttribute('data-status', 'active');
+  await row.getByRole('button', { name: 'End access' }).click();
+  await expect(page.getByTestId('no-grants')).toBeVisible();
+  await context.close();
+});
+
+test('an admin is asked before revoking a grant: cancelled changes nothing, confirmed ends it', async ({
+  browser,
+}) => {
+  const { name, context, page } = await userWithGrant(browser, 'revokeq');
+  const admin = await browser.newPage();
+  await signInAsAdmin(admin);
+  await admin.goto('/admin/grants');
+  const live = admin
+    .getByTestId(`live-${routerName}`)
+    .locator('[data-testid=live-entry][data-address="127.0.0.1"]');
+  await expect(live).toContainText(name);
+  const asked: string[] = [];
+  admin.once('dialog', (d) => {
+    asked.push(d.message());
+    void d.dismiss();
+  });
+  await live.getByRole('button', { name: 'Revoke' }).click();
+  expect(asked[0]).toContain(name);
+  expect(asked[0]).toContain('127.0.0.1');
+  await page.reload();
+  await expect(page.getByTestId('grant-row')).toHaveAttribute('data-status', 'active');
+
+  admin.once('dialog', (d) => void d.accept());
+  await live.getByRole('button', { name: 'Revoke' }).click();
+  await expect(page.getByTestId('no-grants')).toBeVisible({ timeout: 20_000 });
+  await expect
+    .poll(async () => (await sim.entries()).filter((e) => e.address === '127.0.0.1' && tagged(e.comment)))
+    .toEqual([]);
+  await admin.close();
   await context.close();
 });

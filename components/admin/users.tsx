@@ -12,6 +12,7 @@ import {
 import { ActionMessage } from '@/components/ui/action-message';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
+import { confirmFirst } from '@/components/ui/confirm-first';
 import { SelectField, TextField } from '@/components/ui/field';
 import { ActionForm } from '@/components/ui/form';
 
@@ -98,7 +99,10 @@ export function UserRowActions({ user, self }: { user: RowUser; self: boolean })
           </Button>
         </form>
         {!self && (
-          <form action={disableAction}>
+          <form
+            action={disableAction}
+            onSubmit={user.disabled ? undefined : confirmFirst(t('disableConfirm', { name: user.username }))}
+          >
             <input type="hidden" name="userId" value={user.id} />
             <input type="hidden" name="disabled" value={String(!user.disabled)} />
             <Button
@@ -111,7 +115,7 @@ export function UserRowActions({ user, self }: { user: RowUser; self: boolean })
             </Button>
           </form>
         )}
-        <form action={resetAction}>
+        <form action={resetAction} onSubmit={confirmFirst(t('resetConfirm', { name: user.username }))}>
           <input type="hidden" name="userId" value={user.id} />
           <Button type="submit" size="sm" variant="secondary" disabled={resetPending}>
             {t('resetPassword')}

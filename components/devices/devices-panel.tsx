@@ -1,7 +1,7 @@
 'use client';
 
 import { useTranslations } from 'next-intl';
-import { type FormEvent, useActionState, useEffect, useState } from 'react';
+import { useActionState, useEffect, useState } from 'react';
 import {
   createDeviceAction,
   deleteDeviceAction,
@@ -12,6 +12,7 @@ import { ActionMessage } from '@/components/ui/action-message';
 import { Alert } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
+import { confirmFirst } from '@/components/ui/confirm-first';
 import { CopyButton } from '@/components/ui/copy-button';
 import { SelectField, TextField } from '@/components/ui/field';
 import { ActionForm } from '@/components/ui/form';
@@ -125,12 +126,6 @@ export function DevicesPanel({
   );
 }
 
-function confirmFirst(message: string) {
-  return (event: FormEvent<HTMLFormElement>) => {
-    if (!window.confirm(message)) event.preventDefault();
-  };
-}
-
 function DeviceRow({
   device,
   onDevices,
@@ -145,6 +140,11 @@ function DeviceRow({
   const [rotateState, rotateAction, rotating] = useActionState(rotateDeviceAction, null);
   const [revokeState, revokeAction, revoking] = useActionState(revokeDeviceAction, null);
   const [deleteState, deleteAction, deleting] = useActionState(deleteDeviceAction, null);
+  // The answer of the action used last: an old failure must not stay up after a later success.
+  const [latest, setLatest] = useState<typeof rotateState | typeof revokeState | typeof deleteState>(null);
+  useEffect(() => setLatest(rotateState), [rotateState]);
+  useEffect(() => setLatest(revokeState), [revokeState]);
+  useEffect(() => setLatest(deleteState), [deleteState]);
   useEffect(() => {
     if (rotateState?.ok) {
       onDevices(rotateState.data.devices);
@@ -158,7 +158,7 @@ function DeviceRow({
     if (deleteState?.ok) onDevices(deleteState.data.devices);
   }, [deleteState, onDevices]);
   const revoked = device.revokedAt !== null;
-  const failed = [rotateState, revokeState, deleteState].find((s) => s && !s.ok);
+  const failed = latest && !latest.ok ? latest : null;
   return (
     <tr
       className="border-b border-zinc-100 align-top last:border-0 dark:border-zinc-800"
