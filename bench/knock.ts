@@ -311,6 +311,23 @@ async function main() {
   console.log(lines.join('\n'));
 }
 
+/** Six rounds of 50 GETs of `url` sent at once: the (d) baselines' load. */
+async function fiftyConcurrentGets(url: string): Promise<Stats> {
+  const times: number[] = [];
+  for (let r = 0; r < 6; r++) {
+    times.push(
+      ...(await Promise.all(
+        Array.from({ length: 50 }, async () => {
+          const t = performance.now();
+          await (await fetch(url)).text();
+          return performance.now() - t;
+        }),
+      )),
+    );
+  }
+  return stats(times);
+}
+
 /**
  * The machine's floor without Next.js: a bare `node:http` server in its own process answering
  * "ok", 50 concurrent requests from this process, as the (d) baselines are sent.
@@ -329,20 +346,8 @@ async function bareNodeFloor(): Promise<string> {
   await new Promise<void>((resolve) => server.stdout!.once('data', () => resolve()));
   const url = `http://127.0.0.1:${port}/`;
   for (let i = 0; i < 100; i++) await (await fetch(url)).text();
-  const times: number[] = [];
-  for (let r = 0; r < 6; r++) {
-    times.push(
-      ...(await Promise.all(
-        Array.from({ length: 50 }, async () => {
-          const t = performance.now();
-          await (await fetch(url)).text();
-          return performance.now() - t;
-        }),
-      )),
-    );
-  }
+  const s = await fiftyConcurrentGets(url);
   server.kill('SIGTERM');
-  const s = stats(times);
   return `| floor: bare \`node:http\` server (no Next.js, no database), 50 concurrent | ${s.n} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.mean)} |`;
 }
 
@@ -574,19 +579,7 @@ async function httpPhase(simConfig: { host: string; port: number; username: stri
   rows.push(await bareNodeFloor());
   {
     // The floor for any request at 50 concurrent on this machine: the cheapest route.
-    const times: number[] = [];
-    for (let r = 0; r < 6; r++) {
-      times.push(
-        ...(await Promise.all(
-          Array.from({ length: 50 }, async () => {
-            const t = performance.now();
-            await (await fetch(`${base}/api/health`)).text();
-            return performance.now() - t;
-          }),
-        )),
-      );
-    }
-    const s = stats(times);
+    const s = await fiftyConcurrentGets(`${base}/api/health`);
     rows.push(
       `| baseline: GET /api/health, 50 concurrent | ${s.n} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.mean)} |`,
     );
