@@ -437,6 +437,13 @@ test('acceptance 4: a host-name grant puts the FQDN on the list; a new resolver 
     owner.name,
   );
   await expect(live.locator('[data-testid=live-entry][data-kind=orphan]')).toHaveCount(0);
+  // A resolved address says which name it comes from; it is revoked with the name's row only.
+  const child = live.locator('[data-testid=live-entry][data-address="198.51.100.201"]');
+  await expect(child.getByTestId('resolved-from')).toHaveText(`resolved from ${HOME}`);
+  await expect(child.getByRole('button', { name: 'Revoke' })).toHaveCount(0);
+  await expect(
+    live.locator(`[data-testid=live-entry][data-address="${HOME}"]`).getByRole('button', { name: 'Revoke' }),
+  ).toHaveCount(1);
   await admin.close();
 
   // Ending the grant removes the name, and the router drops its children with it.

@@ -232,7 +232,14 @@ function EntryRow({
       data-kind={entry.kind}
       data-address={entry.address}
     >
-      <td className="px-5 py-2 font-mono">{entry.address}</td>
+      <td className="px-5 py-2 font-mono">
+        {entry.address}
+        {entry.resolvedFrom && (
+          <span className="block font-sans text-xs text-zinc-500" data-testid="resolved-from">
+            {t('resolvedFrom', { name: entry.resolvedFrom })}
+          </span>
+        )}
+      </td>
       <td className="px-3 py-2">{entry.list}</td>
       <td className="px-3 py-2">
         {who}
@@ -263,7 +270,8 @@ function EntryRow({
         {entry.comment ?? ''}
       </td>
       <td className="px-3 py-2">
-        {canRevoke && entry.grant && !ending && (
+        {/* An address resolved from a host name is revoked with the name's row, not one by one. */}
+        {canRevoke && entry.grant && !ending && !entry.resolvedFrom && (
           <form
             action={action}
             onSubmit={confirmFirst(t('revokeConfirm', { address: entry.address, who: who }))}
