@@ -159,20 +159,9 @@ export async function ensureEntry(
   }
   const unmanaged = entries.find((e) => !isKnockgateComment(e.comment));
   if (unmanaged) return { kind: 'covered', unmanagedEntryId: unmanaged.id };
-  try {
-    const id = await addAddressListEntry(client, {
-      family: key.family,
-      list: key.list,
-      address: routerAddress(key),
-      timeoutSeconds: desired.timeoutSeconds,
-      comment: grantTag(desired.ownerId),
-    });
-    return { kind: 'present', entryId: id, adopted: false };
-  } catch (error) {
-    // Someone added the same list+address between our read and our add: read again, once.
-    if (error instanceof RouterTrapError && error.isDuplicate && attempt < MAX_ATTEMPTS) {
-      return ensureEntry(client, key, desired, undefined, attempt + 1);
-    }
-    throw error;
-  }
+  const added = await tryAddEntry(client, key, desired);
+  if (added.kind === 'present') return added;
+  // Someone added the same list+address between our read and our add: read again, boundedly.
+  if (attempt >= MAX_ATTEMPTS) throw new EntryNotSettledError(key);
+  return ensureEntry(client, key, desired, undefined, attempt + 1);
 }
