@@ -12,14 +12,18 @@ describe('parseHumanDuration', () => {
     ['P2W', 1_209_600],
     ['90', 90],
     [' 30m ', 1_800],
+    ['1s500ms', 1],
   ])('%j → %i s', (input, seconds) => {
     expect(parseHumanDuration(input)).toEqual({ ok: true, seconds });
   });
 
   it.each([
     ['', /Enter a duration/],
-    ['0', /longer than zero/],
-    ['0s', /longer than zero/],
+    ['0', /at least one second/],
+    ['0s', /at least one second/],
+    // Under a second rounds down to nothing: not a zero-second grant.
+    ['500ms', /at least one second/],
+    ['0s999ms', /at least one second/],
     ['-5m', /not a duration/],
     ['35w3d13h13m57s', /at most 35w3d13h13m56s/],
     ['P', /not a duration/],

@@ -4,7 +4,8 @@ import { MAX_DURATION_SECONDS, parseDuration } from '../routeros';
 /**
  * Durations as people type them: RouterOS style (`8h`, `1d2h30m`, `35w3d13h13m56s`, `00:30:00`),
  * ISO 8601 (`PT8H`, `P1D`), or plain seconds. Zero, negative and anything above RouterOS's
- * maximum timeout (35w3d13h13m56s) are refused with a clear message.
+ * maximum timeout (35w3d13h13m56s) are refused with a clear message, and so is anything under one
+ * second (`500ms`), which would round down to nothing.
  */
 export function parseHumanDuration(
   input: string,
@@ -28,11 +29,13 @@ export function parseHumanDuration(
   if (seconds === undefined || !Number.isFinite(seconds)) {
     return { ok: false, message: `"${value}" is not a duration. Use e.g. 30m, 8h, 1d12h or PT8H.` };
   }
-  if (seconds <= 0) return { ok: false, message: 'The duration must be longer than zero.' };
-  if (seconds > MAX_DURATION_SECONDS) {
+  // Whole seconds, as RouterOS keeps timeouts: "500ms" would be a zero-second grant.
+  const whole = Math.floor(seconds);
+  if (whole < 1) return { ok: false, message: 'The duration must be at least one second.' };
+  if (whole > MAX_DURATION_SECONDS) {
     return { ok: false, message: 'RouterOS allows at most 35w3d13h13m56s.' };
   }
-  return { ok: true, seconds: Math.floor(seconds) };
+  return { ok: true, seconds: whole };
 }
 
 function parseIso(value: string): number | undefined {
