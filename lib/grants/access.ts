@@ -46,8 +46,16 @@ export async function openAccessForUser(
   }
   const duration = clampDuration(effective.policy, input.durationSeconds);
   const family = input.address.family === 6 ? 'ipv6' : 'ip';
+  // One knock per router list, even when two targets name the same one (the router's default
+  // list, and that list by name).
+  const distinct = effective.targets.filter(
+    (target, i, all) =>
+      all.findIndex(
+        (o) => o.router.id === target.router.id && listFor(o, family) === listFor(target, family),
+      ) === i,
+  );
   const targets = await Promise.all(
-    effective.targets.map(async (target): Promise<TargetOutcome> => {
+    distinct.map(async (target): Promise<TargetOutcome> => {
       const list = listFor(target, family);
       const base = { routerId: target.router.id, routerName: target.router.name, list };
       try {

@@ -1,9 +1,12 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
+import { grants, policyTargets } from '@/lib/db/schema';
+import { openAccessForUser } from '@/lib/grants/access';
 import { createRouter } from '@/lib/routers/service';
 import { openTestDatabase } from '@/tests/db';
 import { actorFor, makeUser } from '@/tests/factories';
-import { fixtureActor, testBox } from '@/tests/router-fixture';
+import { fixtureActor, routerEntries, startRouterFixture, testBox } from '@/tests/router-fixture';
 import { clampDuration, effectivePolicy, savePolicy } from './service';
 
 let db: DatabaseHandle;
@@ -121,5 +124,38 @@ describe('policies', () => {
       seconds: 7200,
       clamped: true,
     });
+  });
+
+  it('a target named twice is kept once, and a list named twice is knocked once', async () => {
+    const fx = await startRouterFixture(db.db, { name: 'pol-twice' });
+    try {
+      const user = await makeUser(db.db, { role: 'user' });
+      const saved = await savePolicy(db.db, fixtureActor, null, {
+        name: 'twice',
+        subject: `user:${user.id}`,
+        defaultDuration: 3600,
+        maxDuration: 7200,
+        knockOnSignIn: true,
+        directAccess: true,
+        // The router's default list, the same again, and that list by its name.
+        targets: [fx.router.id, fx.router.id, `${fx.router.id}|knockgate`],
+      });
+      expect(saved.ok).toBe(true);
+      const stored = await db.db
+        .select()
+        .from(policyTargets)
+        .where(eq(policyTargets.policyId, saved.ok ? saved.value.id : ''));
+      expect(stored.map((t) => t.list).sort()).toEqual(['knockgate', null]);
+
+      const opened = await openAccessForUser(fx.ctx, user, actorFor(user), {
+        address: { family: 4, address: '198.51.100.91' },
+      });
+      expect(opened.ok && opened.value.targets.map((t) => t.list)).toEqual(['knockgate']);
+      const rows = await db.db.select().from(grants).where(eq(grants.userId, user.id));
+      expect(rows).toHaveLength(1);
+      expect((await routerEntries(fx.sim)).filter((e) => e.address === '198.51.100.91')).toHaveLength(1);
+    } finally {
+      await fx.close();
+    }
   });
 });

@@ -145,7 +145,10 @@ function parseTargets(values: string[]): Result<{ routerId: string; list: string
       if (!parsed.success)
         return fail('invalid_input', 'Bad list name.', { targets: parsed.error.issues[0]!.message });
     }
-    out.push({ routerId, list: list || null });
+    // The same target twice would open two grants for one router entry at every sign-in.
+    if (!out.some((t) => t.routerId === routerId && t.list === (list || null))) {
+      out.push({ routerId, list: list || null });
+    }
   }
   return ok(out);
 }
