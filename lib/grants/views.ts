@@ -28,8 +28,8 @@ export type GrantView = {
    */
   resolved?: string[] | null;
   /**
-   * What the router holds for this grant's address on its list, read back: present or not, and
-   * the entry's time left. null when the router could not be read in time.
+   * What the router holds for this grant's address on its list, read back: whether an enabled
+   * entry is there, and its time left. null when the router could not be read in time.
    */
   onRouter?: { present: boolean; timeoutSeconds: number | null } | null;
 };
@@ -131,7 +131,7 @@ export async function addRouterPresence(
         const client = await ctx.clientFor(routerId);
         const read = client.print(addressListPath(family), {
           query: routerQuery.or(...group.map((v) => routerQuery.eq('address', routerAddress(v)))),
-          proplist: ['.id', 'list', 'address', 'timeout'],
+          proplist: ['.id', 'list', 'address', 'timeout', 'disabled'],
           timeoutMs,
         });
         const rows = await Promise.race([
@@ -146,9 +146,12 @@ export async function addRouterPresence(
             v.onRouter = null;
             continue;
           }
+          // A disabled entry matches nothing on the router: it does not stand for access.
           const mine = rows
             .map(parseAddressListRow)
-            .filter((e) => e.list === v.list && storedAddress(family, e.address) === v.address);
+            .filter(
+              (e) => !e.disabled && e.list === v.list && storedAddress(family, e.address) === v.address,
+            );
           const timeouts = mine.map((e) => e.timeoutSeconds);
           v.onRouter = {
             present: mine.length > 0,
