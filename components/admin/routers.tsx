@@ -12,6 +12,7 @@ import {
 import { ActionMessage } from '@/components/ui/action-message';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
+import { confirmFirst } from '@/components/ui/confirm-first';
 import { TextField } from '@/components/ui/field';
 import { ActionForm } from '@/components/ui/form';
 import type { ActionResult } from '@/lib/auth/action';
@@ -163,12 +164,7 @@ export function RouterTools({ router }: { router: PublicRouter }) {
             {testing ? t('testing') : t('test')}
           </Button>
         </form>
-        <form
-          action={deleteAction}
-          onSubmit={(e) => {
-            if (!window.confirm(t('deleteConfirm', { name: router.name }))) e.preventDefault();
-          }}
-        >
+        <form action={deleteAction} onSubmit={confirmFirst(t('deleteConfirm', { name: router.name }))}>
           <input type="hidden" name="id" value={router.id} />
           <Button type="submit" size="sm" variant="danger" disabled={deleting}>
             {t('delete')}
@@ -177,6 +173,15 @@ export function RouterTools({ router }: { router: PublicRouter }) {
       </div>
       <ConnectionResult state={testState} />
       {deleteState && !deleteState.ok && <ActionMessage state={deleteState} />}
+      {deleteState && !deleteState.ok && deleteState.error.code === 'router_has_grants' && (
+        <form action={deleteAction} onSubmit={confirmFirst(t('deleteAnywayConfirm', { name: router.name }))}>
+          <input type="hidden" name="id" value={router.id} />
+          <input type="hidden" name="force" value="1" />
+          <Button type="submit" size="sm" variant="danger" disabled={deleting}>
+            {t('deleteAnyway')}
+          </Button>
+        </form>
+      )}
       <details>
         <summary className="cursor-pointer text-sm text-zinc-700 dark:text-zinc-300">{t('edit')}</summary>
         <div className="mt-4">

@@ -1,10 +1,10 @@
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, count, eq, inArray } from 'drizzle-orm';
 import type { Actor } from '../audit/actor';
 import { recordAudit } from '../audit/record';
 import { secretBox } from '../crypto';
 import type { SecretBox } from '../crypto/secret-box';
 import type { Db, Queryable } from '../db/client';
-import { type Router, routers } from '../db/schema';
+import { grants, LIVE_GRANT_STATUSES, type Router, routers } from '../db/schema';
 import { fail, ok, type Result } from '../result';
 import {
   closeRouterClient,
@@ -113,6 +113,19 @@ export async function updateRouter(
       return fail('name_taken', 'A router with that name exists.', { name: 'That name is taken.' });
     }
     const keep = input.keepPassword ?? input.password === '';
+    // The stored password goes only where it went before: pointing the router record somewhere
+    // else (or dropping TLS or the pinned certificate) would hand it to whatever answers there.
+    const moved =
+      input.host !== before.host ||
+      (input.port ?? defaultPortFor(input.tls)) !== before.port ||
+      input.tls !== before.tls ||
+      (input.fingerprint ?? null) !== (before.fingerprint ?? null) ||
+      input.username !== before.username;
+    if (keep && moved) {
+      return fail('password_required', 'Enter the router password again: the connection settings changed.', {
+        password: 'Enter the password again: the address, port, TLS, certificate or user changed.',
+      });
+    }
     const [after] = await tx
       .update(routers)
       .set({
@@ -145,10 +158,33 @@ export async function updateRouter(
   return result;
 }
 
-export async function deleteRouter(db: Db, actor: Actor, id: string): Promise<Result<null>> {
+/**
+ * Deletes a router record. Refused while grants on it are still live or being ended (the router
+ * has not confirmed their removal): deleting them with the record would leave their entries on
+ * the router with nothing to remove them. `force` deletes anyway, for a router that is gone for
+ * good; the audit event says how many grants were given up.
+ */
+export async function deleteRouter(
+  db: Db,
+  actor: Actor,
+  id: string,
+  options: { force?: boolean } = {},
+): Promise<Result<null>> {
   const result = await db.transaction(async (tx) => {
-    const before = await findRouter(tx, id);
+    // Locked first: a grant being opened on this router (its insert takes a key-share lock on
+    // the router row) either commits before this count or waits and then finds no router.
+    const [before] = await tx.select().from(routers).where(eq(routers.id, id)).for('update');
     if (!before) return fail('not_found', 'No such router.');
+    const [{ open } = { open: 0 }] = await tx
+      .select({ open: count() })
+      .from(grants)
+      .where(and(eq(grants.routerId, id), inArray(grants.status, [...LIVE_GRANT_STATUSES])));
+    if (open > 0 && !options.force) {
+      return fail(
+        'router_has_grants',
+        `${open} grant(s) on this router are not ended yet: the router has not confirmed their removal. Knockgate keeps trying while it can reach the router. Delete it once they are gone, or delete anyway (their entries then stay on the router until they time out).`,
+      );
+    }
     await tx.delete(routers).where(eq(routers.id, id));
     await recordAudit(tx, {
       actor,
@@ -156,7 +192,11 @@ export async function deleteRouter(db: Db, actor: Actor, id: string): Promise<Re
       targetType: 'router',
       targetId: id,
       target: before.name,
-      details: { host: before.host, port: before.port },
+      details: {
+        host: before.host,
+        port: before.port,
+        ...(open > 0 ? { forced: true, grantsGivenUp: open } : {}),
+      },
     });
     return ok(null);
   });

@@ -34,7 +34,8 @@ export async function ensureDemoSetup(db: Db, sim: { apiPort: number }): Promise
   } else {
     routerId = existing.id;
     if (existing.port !== sim.apiPort || existing.host !== '127.0.0.1') {
-      const updated = await updateRouter(db, systemActor, existing.id, { ...form, keepPassword: true });
+      // The simulator moved (another port): its password is the empty one, set again.
+      const updated = await updateRouter(db, systemActor, existing.id, { ...form, keepPassword: false });
       if (!updated.ok) throw new Error(`demo router: ${updated.error.message}`);
     }
   }

@@ -44,12 +44,13 @@ export const updateRouterAction = validatedAction(
 );
 
 export const deleteRouterAction = validatedAction(
-  z.object({ id: routerId }),
+  z.object({ id: routerId, force: z.literal('1').optional() }),
   admins,
-  async ({ id }, { actor }) => {
-    // Its grants end first, so no Knockgate entry is left behind on the router.
+  async ({ id, force }, { actor }) => {
+    // Its grants end first, so no Knockgate entry is left behind on the router; a router that
+    // cannot confirm that is deleted only when the admin says so (force).
     const ended = await endAllAccessOnRouter(await getGrantContext(), actor, id);
-    const result = await deleteRouter(await getDb(), actor, id);
+    const result = await deleteRouter(await getDb(), actor, id, { force: force === '1' });
     if (!result.ok) return result;
     await forget(id);
     revalidatePath('/admin/routers');
