@@ -2,7 +2,7 @@ import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { getDb } from '../db';
 import { getEnv } from '../env';
-import { knockOnSignIn } from '../grants/sign-in-knock';
+import { knockOnSignIn, knockWithoutHoldingSignIn } from '../grants/sign-in-knock';
 import { clientAddressFrom } from '../net/client-address';
 import { errorText } from '../observability/error-text';
 import { log } from '../observability/log';
@@ -74,11 +74,9 @@ export function authOptions(): NextAuthOptions {
             const e = result.error;
             throw new SignInRefused(e.code === 'throttled' ? `throttled:${e.retryAfterMinutes}` : e.code);
           }
-          try {
-            await knockOnSignIn(result.user, address);
-          } catch (error) {
-            log().error({ err: errorText(error) }, 'sign-in knock failed');
-          }
+          await knockWithoutHoldingSignIn(knockOnSignIn(result.user, address), (error) =>
+            log().error({ err: errorText(error) }, 'sign-in knock failed'),
+          );
           return { id: result.user.id, name: result.user.username, sessionToken: result.sessionToken };
         },
       }),

@@ -22,3 +22,35 @@ export async function knockOnSignIn(user: User, address: IpAddress | undefined):
     { address, source: 'web' },
   );
 }
+
+/** How long a sign-in waits for its knock before the knock goes on without it. */
+export const SIGN_IN_KNOCK_WAIT_MS = 2_000;
+
+/**
+ * Waits for the sign-in knock at most `waitMs`: a slow router (one that accepts the connection
+ * and answers late) must not hold the sign-in for the client's whole deadline. The knock goes on
+ * in the background and records its grant as it would have; the portal shows it when it lands.
+ * Its failure is reported through `onError`, never thrown into the sign-in.
+ */
+export async function knockWithoutHoldingSignIn(
+  knock: Promise<void>,
+  onError: (error: unknown) => void,
+  waitMs = SIGN_IN_KNOCK_WAIT_MS,
+): Promise<'done' | 'continues'> {
+  const settled = knock.then(
+    () => 'done' as const,
+    (error: unknown) => {
+      onError(error);
+      return 'done' as const;
+    },
+  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const waited = new Promise<'continues'>((resolve) => {
+    timer = setTimeout(() => resolve('continues'), waitMs);
+  });
+  try {
+    return await Promise.race([settled, waited]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
