@@ -12,6 +12,7 @@ import {
   type ListFamily,
   parseAddressListRow,
   type RouterClient,
+  RouterError,
   RouterTrapError,
   removeAddressListEntries,
   routerQuery,
@@ -42,7 +43,10 @@ export type DesiredEntry = { ownerId: string; timeoutSeconds: number };
 export type EntryOutcome =
   /** Our tagged entry is on the router as desired. */
   | { kind: 'present'; entryId: string; adopted: boolean }
-  /** An entry Knockgate does not manage already holds this list+address: access is open, not by us. */
+  /**
+   * An enabled entry Knockgate does not manage already holds this list+address: access is open,
+   * not by us.
+   */
   | { kind: 'covered'; unmanagedEntryId: string }
   /** No tagged entry for the key remains on the router (verified by reading back). */
   | { kind: 'absent' };
@@ -54,6 +58,19 @@ export class EntryNotSettledError extends Error {
   readonly code = 'router_not_settled';
   constructor(key: EntryKey) {
     super(`The entry for ${key.address} on list ${key.list} kept changing; will retry.`);
+  }
+}
+
+/**
+ * The router holds the address on the list in a disabled entry Knockgate does not manage: access
+ * is not open, and ours cannot be added beside it. The caller keeps the grant waiting and retries.
+ */
+export class DisabledUnmanagedEntryError extends RouterError {
+  readonly code = 'router_disabled_entry';
+  constructor(key: EntryKey) {
+    super(
+      `The router holds ${key.address} on list ${key.list} in a disabled entry Knockgate does not manage; enable or remove it.`,
+    );
   }
 }
 
@@ -157,8 +174,12 @@ export async function ensureEntry(
     }
     return { kind: 'present', entryId: keep.id, adopted: true };
   }
-  const unmanaged = entries.find((e) => !isKnockgateComment(e.comment));
-  if (unmanaged) return { kind: 'covered', unmanagedEntryId: unmanaged.id };
+  const unmanaged = entries.filter((e) => !isKnockgateComment(e.comment));
+  const covering = unmanaged.find((e) => !e.disabled);
+  if (covering) return { kind: 'covered', unmanagedEntryId: covering.id };
+  // A disabled entry matches nothing, so it covers nothing; but the router keeps one entry per
+  // list+address, disabled or not, and refuses ours beside it. It is not ours to change.
+  if (unmanaged.length > 0) throw new DisabledUnmanagedEntryError(key);
   const added = await tryAddEntry(client, key, desired);
   if (added.kind === 'present') return added;
   // Someone added the same list+address between our read and our add: read again, boundedly.

@@ -129,6 +129,66 @@ describe('openGrant', () => {
     expect(left).toEqual([expect.objectContaining({ comment: 'admin static', timeoutSeconds: null })]);
   });
 
+  it('a disabled unmanaged entry covers nothing: the grant waits with a router problem, the entry is never touched', async () => {
+    const user = await makeUser(db.db);
+    const address = nextAddress();
+    fx.sim.addressList('ip').add(
+      new Map([
+        ['list', 'knockgate'],
+        ['address', address],
+        ['comment', 'admin static'],
+        ['disabled', 'yes'],
+      ]),
+      fx.sim.state.ctx,
+    );
+    const adminEntry = () => routerEntries(fx.sim).filter((e) => e.address === address);
+    const untouched = [
+      expect.objectContaining({ comment: 'admin static', disabled: true, timeoutSeconds: null }),
+    ];
+    // The router refuses a second entry for this list+address, disabled or not.
+    const client = await fx.ctx.clientFor(fx.router.id);
+    await expect(
+      client.add('/ip/firewall/address-list', { list: 'knockgate', address, comment: 'probe' }),
+    ).rejects.toMatchObject({ isDuplicate: true });
+
+    const opened = await open(user.id, address, 600);
+    expect(opened.confirmed).toBe(false);
+    expect(opened.covered).toBe(false);
+    expect(opened.grant.status).toBe('pending');
+    expect(opened.error?.code).toBe('router_disabled_entry');
+    expect(opened.grant.lastError).toBe(
+      `The router holds ${address} on list knockgate in a disabled entry Knockgate does not manage; enable or remove it.`,
+    );
+    expect(opened.grant.nextAttemptAt).not.toBeNull();
+    expect(adminEntry()).toEqual(untouched);
+
+    // Retried like any router problem: still waiting, still untouched.
+    await db.db.update(grants).set({ nextAttemptAt: new Date() }).where(eq(grants.id, opened.grant.id));
+    expect(await retryDueGrants(fx.ctx, fixtureActor)).toMatchObject({ failed: 1 });
+    let [row] = await db.db.select().from(grants).where(eq(grants.id, opened.grant.id));
+    expect(row!.status).toBe('pending');
+    expect(row!.lastError).toMatch(/disabled entry Knockgate does not manage/);
+    expect(adminEntry()).toEqual(untouched);
+    // The reconciler neither counts it as covered nor touches it.
+    await reconcileRouter(fx.ctx, fixtureActor, fx.router);
+    [row] = await db.db.select().from(grants).where(eq(grants.id, opened.grant.id));
+    expect(row!.status).toBe('pending');
+    expect(adminEntry()).toEqual(untouched);
+
+    // The admin enables their entry: the next retry finds the address covered.
+    await client.set('/ip/firewall/address-list', adminEntry()[0]!.id, { disabled: false });
+    await db.db.update(grants).set({ nextAttemptAt: new Date() }).where(eq(grants.id, opened.grant.id));
+    await retryDueGrants(fx.ctx, fixtureActor);
+    [row] = await db.db.select().from(grants).where(eq(grants.id, opened.grant.id));
+    expect(row!.status).toBe('active');
+    expect(row!.lastError).toBeNull();
+    expect(adminEntry()).toEqual([
+      expect.objectContaining({ comment: 'admin static', disabled: false, timeoutSeconds: null }),
+    ]);
+    await revokeGrant(fx.ctx, fixtureActor, opened.grant.id);
+    expect(adminEntry()).toHaveLength(1);
+  });
+
   it('two people behind one address share one entry that lasts for the longer grant', async () => {
     const a = await makeUser(db.db);
     const b = await makeUser(db.db);
