@@ -231,6 +231,7 @@ function EntryRow({
       data-testid="live-entry"
       data-kind={entry.kind}
       data-address={entry.address}
+      data-disabled={entry.disabled ? 'true' : undefined}
     >
       <td className="px-5 py-2 font-mono">
         {entry.address}
@@ -258,6 +259,12 @@ function EntryRow({
             ? p(`status.${entry.grant.status}`)
             : t(`kind.${entry.kind}`)}
         </Badge>
+        {/* On the router but switched off: it matches nothing, so it opens nothing. */}
+        {entry.disabled && (
+          <span className="ml-1" data-testid="entry-disabled" title={t('disabledHint')}>
+            <Badge tone="red">{t('disabled')}</Badge>
+          </span>
+        )}
       </td>
       <td className="px-3 py-2 font-mono tabular-nums">
         {entry.timeoutSeconds === null
