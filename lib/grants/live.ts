@@ -1,7 +1,9 @@
 /**
  * The admin's live view: what the router actually holds, read back through the API, joined with
- * Knockgate's grants. Entries without our tag are shown as "classic" (a dynamic entry on a list a
- * classic knock profile fills) or "not managed", and are never touched. The dynamic entries the
+ * Knockgate's grants. A tagged entry is its grant's where the grant's list and address match;
+ * tagged anywhere else, it is an orphan and the grant shows as waiting for its entry. Entries
+ * without our tag are shown as "classic" (a dynamic entry on a list a classic knock profile fills)
+ * or "not managed", and are never touched. The dynamic entries the
  * router keeps for a host-name entry (its resolved addresses) follow right after it, attributed
  * to the host-name grant.
  */
@@ -73,10 +75,14 @@ export async function liveRouterView(
       const { childrenOf, parentOf } = groupResolved(read);
       const toRow = (e: (typeof read)[number]): LiveEntry => {
         const parent = parentOf.get(e.id);
-        const parentId = parent ? grantIdFromComment(parent.comment) : undefined;
-        const id = grantIdFromComment(e.comment);
         // A resolved address belongs to the grant of its host-name entry; it is never an orphan.
-        const owner = parent ? (parentId ? byId.get(parentId) : undefined) : id ? byId.get(id) : undefined;
+        const tagged = parent ?? e;
+        const id = grantIdFromComment(tagged.comment);
+        const candidate = id ? byId.get(id) : undefined;
+        // The tag names the grant; the entry is the grant's only where the grant says it is
+        // (a tagged entry moved to another list or address stands for no grant).
+        const owner =
+          candidate && sameKey(candidate, family, tagged.list, tagged.address) ? candidate : undefined;
         const group = grants.filter(
           (g) => g.family === family && g.list === e.list && g.address === e.address && g.id !== owner?.id,
         );
@@ -128,6 +134,14 @@ export async function liveRouterView(
   // Grants the router does not (yet) show: waiting for it, or being removed.
   for (const g of grants) if (!seenGrantIds.has(g.id)) entries.push(pendingRow(g));
   return { routerId: router.id, routerName: router.name, readAt, error: null, entries };
+}
+
+/**
+ * Whether a grant is for this family, list and address (as Knockgate stores it: IPv6 hosts
+ * without `/128`; host names without regard to case).
+ */
+function sameKey(g: GrantView, family: ListFamily, list: string, address: string): boolean {
+  return g.family === family && g.list === list && g.address.toLowerCase() === address.toLowerCase();
 }
 
 function pendingRow(g: GrantView): LiveEntry {
