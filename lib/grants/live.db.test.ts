@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
+import type { RouterClient } from '@/lib/routeros';
 import { staticResolver } from '@/sim';
 import { openTestDatabase } from '@/tests/db';
 import { makeUser } from '@/tests/factories';
 import { fixtureActor, startRouterFixture } from '@/tests/router-fixture';
 import { type LiveEntry, liveRouterView } from './live';
-import { openGrant } from './service';
+import { type GrantContext, openGrant } from './service';
 import { grantTag } from './tag';
 import { liveGrantViews } from './views';
 
@@ -140,5 +141,63 @@ describe('the live view attributes a tagged entry to its grant', () => {
     expect(rowsFor(live.entries, grant.id)).toEqual([
       expect.objectContaining({ kind: 'grant', disabled: true }),
     ]);
+  });
+});
+
+describe('reading the router', () => {
+  it('prints both families at once', async () => {
+    const grant = await open(`198.51.100.${++n}`);
+    const steps: string[] = [];
+    const watched: GrantContext = {
+      ...fx.ctx,
+      clientFor: async (id) => {
+        const client = await fx.ctx.clientFor(id);
+        return new Proxy(client, {
+          get(target, prop) {
+            if (prop === 'print') {
+              return async (...args: Parameters<RouterClient['print']>) => {
+                steps.push(`start ${args[0]}`);
+                try {
+                  return await target.print(...args);
+                } finally {
+                  steps.push(`end ${args[0]}`);
+                }
+              };
+            }
+            const value = Reflect.get(target, prop, target);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        });
+      },
+    };
+    const live = await liveRouterView(watched, fx.router, await liveGrantViews(db.db, fx.router.id));
+    expect(live.error).toBeNull();
+    expect(rowsFor(live.entries, grant.id)).toEqual([expect.objectContaining({ kind: 'grant' })]);
+    expect(steps.slice(0, 2).sort()).toEqual([
+      'start /ip/firewall/address-list',
+      'start /ipv6/firewall/address-list',
+    ]);
+    expect(steps).toHaveLength(4);
+  });
+
+  // Bounded by the deadline given here; the test's own timeout only catches a read left waiting.
+  it('a router that does not answer within the deadline is a router error; grants show as waiting', {
+    timeout: 10_000,
+  }, async () => {
+    const grant = await open(`198.51.100.${++n}`);
+    fx.sim.faults.set({ stall: '/address-list/print' });
+    try {
+      const live = await liveRouterView(fx.ctx, fx.router, await liveGrantViews(db.db, fx.router.id), [], {
+        timeoutMs: 300,
+      });
+      expect(live.error).toEqual({ code: 'router_timeout', message: 'The router did not answer in time.' });
+      expect(live.entries.every((e) => e.kind === 'pending')).toBe(true);
+      expect(rowsFor(live.entries, grant.id)).toEqual([expect.objectContaining({ kind: 'pending' })]);
+    } finally {
+      fx.sim.faults.reset();
+    }
+    // The same router answers again once it does.
+    // Once it answers again, so does the view (the client first drops the stalled connection).
+    await vi.waitFor(async () => expect((await view()).error).toBeNull(), { timeout: 5_000 });
   });
 });

@@ -9,13 +9,19 @@
  */
 
 import { classicAttribution } from '../profiles/service';
-import { addressListPath, type ListFamily, parseAddressListRow, routerQuery } from '../routeros';
+import {
+  addressListPath,
+  type ListFamily,
+  parseAddressListRow,
+  RouterTimeoutError,
+  routerQuery,
+} from '../routeros';
 import { describeRouterError } from '../routers/service';
 import { storedAddress } from './entry';
 import { groupResolved } from './resolved';
 import type { GrantContext } from './service';
 import { grantIdFromComment, isKnockgateComment } from './tag';
-import type { GrantView } from './views';
+import { type GrantView, withinDeadline } from './views';
 
 export type LiveEntry = {
   entryId: string | null;
@@ -38,6 +44,12 @@ export type LiveEntry = {
   resolved: string[];
 };
 
+/**
+ * How long the live view waits for a router's lists: the admin page polls every few seconds and
+ * shows a router that takes longer as an error instead of waiting on it.
+ */
+export const LIVE_READ_TIMEOUT_MS = 8_000;
+
 export type LiveRouterView = {
   routerId: string;
   routerName: string;
@@ -51,25 +63,48 @@ export async function liveRouterView(
   router: { id: string; name: string; ipv4List: string; ipv6List: string },
   grants: GrantView[],
   classicLists: { list: string; profileId: string; profileName: string }[] = [],
+  options: { timeoutMs?: number } = {},
 ): Promise<LiveRouterView> {
   const readAt = new Date().toISOString();
+  const timeoutMs = options.timeoutMs ?? LIVE_READ_TIMEOUT_MS;
   const lists: Record<ListFamily, Set<string>> = {
     ip: new Set([router.ipv4List]),
     ipv6: new Set([router.ipv6List]),
   };
   for (const g of grants) lists[g.family].add(g.list);
   for (const c of classicLists) lists.ip.add(c.list);
-  const byId = new Map(grants.map((g) => [g.id, g]));
+  // Grants by id (the tag) and by what they stand for on the router, so the join with the
+  // entries is one look-up per entry, not a pass over the grants.
+  const byId = new Map<string, GrantView>();
+  const byKey = new Map<string, GrantView[]>();
+  for (const g of grants) {
+    byId.set(g.id, g);
+    const k = keyOf(g.family, g.list, g.address);
+    const group = byKey.get(k);
+    if (group) group.push(g);
+    else byKey.set(k, [g]);
+  }
   const entries: LiveEntry[] = [];
   const seenGrantIds = new Set<string>();
   try {
-    const client = await ctx.clientFor(router.id);
-    for (const family of ['ip', 'ipv6'] as const) {
-      const names = [...lists[family]];
-      const rows = await client.print(addressListPath(family), {
-        query: routerQuery.or(...names.map((n) => routerQuery.eq('list', n))),
-        timeoutMs: 30_000,
-      });
+    // Both families at once, the whole read (connecting included) under one deadline.
+    const printed = await withinDeadline(
+      (async () => {
+        const client = await ctx.clientFor(router.id);
+        return Promise.all(
+          (['ip', 'ipv6'] as const).map(async (family) => ({
+            family,
+            rows: await client.print(addressListPath(family), {
+              query: routerQuery.or(...[...lists[family]].map((n) => routerQuery.eq('list', n))),
+              timeoutMs,
+            }),
+          })),
+        );
+      })(),
+      timeoutMs,
+    );
+    if (!printed) throw new RouterTimeoutError('address-list print', timeoutMs, { routerId: router.id });
+    for (const { family, rows } of printed) {
       const read = rows.map(parseAddressListRow).filter((e) => lists[family].has(e.list));
       for (const e of read) e.address = storedAddress(family, e.address);
       const { childrenOf, parentOf } = groupResolved(read);
@@ -82,10 +117,12 @@ export async function liveRouterView(
         // The tag names the grant; the entry is the grant's only where the grant says it is
         // (a tagged entry moved to another list or address stands for no grant).
         const owner =
-          candidate && sameKey(candidate, family, tagged.list, tagged.address) ? candidate : undefined;
-        const group = grants.filter(
-          (g) => g.family === family && g.list === e.list && g.address === e.address && g.id !== owner?.id,
-        );
+          candidate &&
+          keyOf(candidate.family, candidate.list, candidate.address) ===
+            keyOf(family, tagged.list, tagged.address)
+            ? candidate
+            : undefined;
+        const group = (byKey.get(keyOf(family, e.list, e.address)) ?? []).filter((g) => g !== owner);
         if (owner) seenGrantIds.add(owner.id);
         for (const g of group) seenGrantIds.add(g.id);
         // An uncommented dynamic entry on a profile's list was put there by the router's own rules.
@@ -137,11 +174,11 @@ export async function liveRouterView(
 }
 
 /**
- * Whether a grant is for this family, list and address (as Knockgate stores it: IPv6 hosts
- * without `/128`; host names without regard to case).
+ * What a grant stands for on a router: family, list and address (as Knockgate stores it: IPv6
+ * hosts without `/128`; host names without regard to case).
  */
-function sameKey(g: GrantView, family: ListFamily, list: string, address: string): boolean {
-  return g.family === family && g.list === list && g.address.toLowerCase() === address.toLowerCase();
+function keyOf(family: ListFamily, list: string, address: string): string {
+  return `${family}|${list}|${address.toLowerCase()}`;
 }
 
 function pendingRow(g: GrantView): LiveEntry {

@@ -109,6 +109,25 @@ export async function userGrantViews(
 }
 
 /**
+ * What `work` gives, or null when it has not settled within `ms`: a router read that takes longer
+ * must not hold up a page (its later answer or failure is dropped).
+ */
+export async function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  work.catch(() => {});
+  try {
+    return await Promise.race([
+      work,
+      new Promise<null>((resolve) => {
+        timer = setTimeout(() => resolve(null), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Fills `onRouter` from the routers themselves (one filtered read per router and family, in
  * parallel, bounded by a short deadline), so the portal shows what the router actually holds.
  */
@@ -126,21 +145,16 @@ export async function addRouterPresence(
   await Promise.all(
     [...groups.values()].map(async (group) => {
       const { routerId, family } = group[0]!;
-      let timer: NodeJS.Timeout | undefined;
       try {
         const client = await ctx.clientFor(routerId);
-        const read = client.print(addressListPath(family), {
-          query: routerQuery.or(...group.map((v) => routerQuery.eq('address', routerAddress(v)))),
-          proplist: ['.id', 'list', 'address', 'timeout', 'disabled'],
-          timeoutMs,
-        });
-        const rows = await Promise.race([
-          read,
-          new Promise<null>((resolve) => {
-            timer = setTimeout(() => resolve(null), timeoutMs);
+        const rows = await withinDeadline(
+          client.print(addressListPath(family), {
+            query: routerQuery.or(...group.map((v) => routerQuery.eq('address', routerAddress(v)))),
+            proplist: ['.id', 'list', 'address', 'timeout', 'disabled'],
+            timeoutMs,
           }),
-        ]);
-        read.catch(() => {});
+          timeoutMs,
+        );
         for (const v of group) {
           if (!rows) {
             v.onRouter = null;
@@ -161,8 +175,6 @@ export async function addRouterPresence(
         }
       } catch {
         for (const v of group) v.onRouter = null;
-      } finally {
-        clearTimeout(timer);
       }
     }),
   );
@@ -183,22 +195,12 @@ export async function addResolvedAddresses(
   for (const v of views) byRouter.set(v.routerId, [...(byRouter.get(v.routerId) ?? []), v]);
   await Promise.all(
     [...byRouter].map(async ([routerId, group]) => {
-      let timer: NodeJS.Timeout | undefined;
       try {
         const client = await ctx.clientFor(routerId);
-        const read = readResolvedAddresses(client, group, { timeoutMs });
-        const found = await Promise.race([
-          read,
-          new Promise<null>((resolve) => {
-            timer = setTimeout(() => resolve(null), timeoutMs);
-          }),
-        ]);
-        read.catch(() => {});
+        const found = await withinDeadline(readResolvedAddresses(client, group, { timeoutMs }), timeoutMs);
         for (const v of group) v.resolved = found ? (found.get(resolvedKey(v)) ?? []) : null;
       } catch {
         for (const v of group) v.resolved = null;
-      } finally {
-        clearTimeout(timer);
       }
     }),
   );
