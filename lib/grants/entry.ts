@@ -54,7 +54,7 @@ export type EntryOutcome =
 const MAX_ATTEMPTS = 3;
 
 /** The router kept changing under us; the caller retries later. */
-export class EntryNotSettledError extends Error {
+export class EntryNotSettledError extends RouterError {
   readonly code = 'router_not_settled';
   constructor(key: EntryKey) {
     super(`The entry for ${key.address} on list ${key.list} kept changing; will retry.`);
