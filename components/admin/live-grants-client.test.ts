@@ -4,8 +4,8 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it, vi } from 'vitest';
 import { LiveGrantsClient } from '@/components/admin/live-grants-client';
 import { loadMessages } from '@/i18n/messages';
-import type { LiveEntry, LiveRouterView } from './live';
-import type { GrantView } from './views';
+import type { LiveEntry, LiveRouterView } from '@/lib/grants/live';
+import type { GrantView } from '@/lib/grants/views';
 
 // The revoke button's server action is not part of what this renders.
 vi.mock('@/app/(admin)/admin/grants/actions', () => ({ revokeGrantAction: async () => null }));
