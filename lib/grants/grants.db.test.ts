@@ -189,6 +189,40 @@ describe('openGrant', () => {
     expect(adminEntry()).toHaveLength(1);
   });
 
+  it('an admin entry that covered a grant is disabled: the reconciler marks the grant for retry with the reason', async () => {
+    const user = await makeUser(db.db);
+    const address = nextAddress();
+    fx.sim.addressList('ip').add(
+      new Map([
+        ['list', 'knockgate'],
+        ['address', address],
+        ['comment', 'admin static'],
+      ]),
+      fx.sim.state.ctx,
+    );
+    const opened = await open(user.id, address, 600);
+    expect(opened).toMatchObject({ confirmed: true, covered: true });
+    const client = await fx.ctx.clientFor(fx.router.id);
+    const adminEntry = () => routerEntries(fx.sim).filter((e) => e.address === address);
+    await client.set('/ip/firewall/address-list', adminEntry()[0]!.id, { disabled: true });
+
+    const report = await reconcileRouter(fx.ctx, fixtureActor, fx.router);
+    expect(report.failedKeys).toBeGreaterThanOrEqual(1);
+    let [row] = await db.db.select().from(grants).where(eq(grants.id, opened.grant.id));
+    expect(row!.lastError).toMatch(/disabled entry Knockgate does not manage/);
+    expect(row!.nextAttemptAt).not.toBeNull();
+    expect(adminEntry()).toEqual([expect.objectContaining({ comment: 'admin static', disabled: true })]);
+
+    // Enabled again: the next retry finds the address covered and clears the reason.
+    await client.set('/ip/firewall/address-list', adminEntry()[0]!.id, { disabled: false });
+    await db.db.update(grants).set({ nextAttemptAt: new Date() }).where(eq(grants.id, opened.grant.id));
+    await retryDueGrants(fx.ctx, fixtureActor);
+    [row] = await db.db.select().from(grants).where(eq(grants.id, opened.grant.id));
+    expect(row).toMatchObject({ status: 'active', lastError: null, nextAttemptAt: null });
+    await revokeGrant(fx.ctx, fixtureActor, opened.grant.id);
+    expect(adminEntry()).toHaveLength(1);
+  });
+
   it('two people behind one address share one entry that lasts for the longer grant', async () => {
     const a = await makeUser(db.db);
     const b = await makeUser(db.db);

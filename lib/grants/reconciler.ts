@@ -19,7 +19,7 @@ import {
 } from '../routeros';
 import { describeRouterError } from '../routers/service';
 import { type EntryKey, ensureEntry, storedAddress, timeoutNeedsSetting, tryAddEntry } from './entry';
-import { desiredFor, type GrantContext, grantAudit, syncEntryNow } from './service';
+import { desiredFor, type GrantContext, grantAudit, markRetry, routerProblem, syncEntryNow } from './service';
 import { grantIdFromComment, grantTag, isKnockgateComment } from './tag';
 
 export type ReconcileReport = {
@@ -221,8 +221,15 @@ export async function reconcileRouter(
         } else report.updated++;
       }
       settledKeys.push(key);
-    } catch {
+    } catch (error) {
       report.failedKeys++;
+      // The router refused this key (not the whole router: an address held in a disabled entry
+      // that is not ours, an entry that kept changing): the grants behind it say so and are
+      // retried, instead of showing open while the router may not let them through.
+      if (isRouterError(error)) {
+        const waiting = group.filter((g) => g.status !== 'revoke_pending').map((g) => g.id);
+        await markRetry(ctx.db, waiting, routerProblem(error), new Date()).catch(() => {});
+      }
     }
   });
 

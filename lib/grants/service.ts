@@ -72,7 +72,7 @@ export function retryDelayMs(attempts: number): number {
   return Math.min(300_000, 2_000 * 2 ** Math.min(attempts, 8));
 }
 
-function routerProblem(error: unknown) {
+export function routerProblem(error: unknown) {
   return { code: isRouterError(error) ? error.code : 'router_error', message: describeRouterError(error) };
 }
 
@@ -186,7 +186,7 @@ async function settleGroup(db: Db, synced: Grant[], now: Date, actor: Actor): Pr
 }
 
 /** After a failed sync: remember the error and when to try again. */
-async function markRetry(db: Queryable, ids: string[], error: { message: string }, now: Date) {
+export async function markRetry(db: Queryable, ids: string[], error: { message: string }, now: Date) {
   if (ids.length === 0) return;
   await db
     .update(grants)
