@@ -8,6 +8,7 @@
  * to the host-name grant.
  */
 
+import { withinDeadline } from '../async/deadline';
 import { classicAttribution } from '../profiles/service';
 import {
   addressListPath,
@@ -21,7 +22,7 @@ import { storedAddress } from './entry';
 import { groupResolved } from './resolved';
 import type { GrantContext } from './service';
 import { grantIdFromComment, isKnockgateComment } from './tag';
-import { type GrantView, withinDeadline } from './views';
+import type { GrantView } from './views';
 
 export type LiveEntry = {
   entryId: string | null;

@@ -1,3 +1,4 @@
+import { withinDeadline } from '../async/deadline';
 import type { User } from '../db/schema';
 import type { IpAddress } from '../net/ip';
 import { effectivePolicy } from '../policies/service';
@@ -44,13 +45,5 @@ export async function knockWithoutHoldingSignIn(
       return 'done' as const;
     },
   );
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const waited = new Promise<'continues'>((resolve) => {
-    timer = setTimeout(() => resolve('continues'), waitMs);
-  });
-  try {
-    return await Promise.race([settled, waited]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return (await withinDeadline(settled, waitMs)) ?? 'continues';
 }

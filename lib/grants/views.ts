@@ -1,4 +1,5 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { withinDeadline } from '../async/deadline';
 import type { Queryable } from '../db/client';
 import { type Grant, grants, LIVE_GRANT_STATUSES, routers, users } from '../db/schema';
 import { addressListPath, parseAddressListRow, routerQuery } from '../routeros';
@@ -106,25 +107,6 @@ export async function userGrantViews(
     options.routerPresence && live.length > 0 ? addRouterPresence(live, options) : undefined,
   ]);
   return views;
-}
-
-/**
- * What `work` gives, or null when it has not settled within `ms`: a router read that takes longer
- * must not hold up a page (its later answer or failure is dropped).
- */
-export async function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T | null> {
-  let timer: NodeJS.Timeout | undefined;
-  work.catch(() => {});
-  try {
-    return await Promise.race([
-      work,
-      new Promise<null>((resolve) => {
-        timer = setTimeout(() => resolve(null), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**
