@@ -1,12 +1,14 @@
+import { afterAll, beforeAll } from 'vitest';
 import type { Actor } from '@/lib/audit/actor';
 import { createSecretBox } from '@/lib/crypto/secret-box';
-import type { Db } from '@/lib/db/client';
+import type { DatabaseHandle, Db } from '@/lib/db/client';
 import type { Router } from '@/lib/db/schema';
 import { createRouterGateway } from '@/lib/grants/gateway';
 import type { GrantContext } from '@/lib/grants/service';
 import { closeRouterClient } from '@/lib/routeros';
 import { createRouter } from '@/lib/routers/service';
 import { type Simulator, type SimulatorOptions, startSimulator } from '@/sim';
+import { openTestDatabase } from './db';
 
 export const testBox = createSecretBox('router-fixture-secret-0123456789abcdef');
 export const fixtureActor: Actor = { userId: null, label: 'test', clientAddress: '127.0.0.1' };
@@ -61,4 +63,27 @@ export async function startRouterFixture(
 /** The router's entries on a list, read from the simulator. */
 export function routerEntries(sim: Simulator, list = 'knockgate', family: 'ip' | 'ipv6' = 'ip') {
   return sim.addressList(family).entries(sim.state.ctx, list);
+}
+
+export type RouterFixture = Awaited<ReturnType<typeof startRouterFixture>>;
+
+/**
+ * A migrated database and a simulated router for a whole test file: opened before its tests,
+ * closed after them. `use` receives both; the file keeps them in its own variables.
+ */
+export function routerFixturePerFile(
+  use: (db: DatabaseHandle, fx: RouterFixture) => void,
+  options: Parameters<typeof startRouterFixture>[1] = {},
+): void {
+  let db: DatabaseHandle | undefined;
+  let fx: RouterFixture | undefined;
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    fx = await startRouterFixture(db.db, options);
+    use(db, fx);
+  });
+  afterAll(async () => {
+    await fx?.close();
+    await db?.close();
+  });
 }

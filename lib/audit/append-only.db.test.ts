@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { asc, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
 import { auditEvents } from '@/lib/db/schema';
 import { expireGrants, revokeGrant } from '@/lib/grants/service';
@@ -14,9 +14,8 @@ import {
   expireRequests,
 } from '@/lib/requests/service';
 import { createUser } from '@/lib/users/service';
-import { openTestDatabase } from '@/tests/db';
 import { actorFor, makeUser } from '@/tests/factories';
-import { fixtureActor, startRouterFixture } from '@/tests/router-fixture';
+import { fixtureActor, type RouterFixture, routerFixturePerFile } from '@/tests/router-fixture';
 
 /**
  * The audit log is only ever inserted into. The database refuses UPDATE, DELETE and TRUNCATE
@@ -42,14 +41,10 @@ function sourceFiles(dir: string): string[] {
 }
 
 let db: DatabaseHandle;
-let fx: Awaited<ReturnType<typeof startRouterFixture>>;
-beforeAll(async () => {
-  db = await openTestDatabase();
-  fx = await startRouterFixture(db.db);
-});
-afterAll(async () => {
-  await fx.close();
-  await db.close();
+let fx: RouterFixture;
+routerFixturePerFile((d, f) => {
+  db = d;
+  fx = f;
 });
 
 describe('audit log is append-only', () => {

@@ -1,6 +1,6 @@
 import { and, count, eq, isNull } from 'drizzle-orm';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
 import { auditEvents, devices, grants, rateEvents } from '@/lib/db/schema';
 import { createDevice, revokeDevice, rotateDeviceToken } from '@/lib/devices/service';
@@ -10,9 +10,13 @@ import { retryDueGrants } from '@/lib/grants/service';
 import { grantTag } from '@/lib/grants/tag';
 import type { IpAddress } from '@/lib/net/ip';
 import { savePolicy } from '@/lib/policies/service';
-import { openTestDatabase } from '@/tests/db';
 import { actorFor, makeUser } from '@/tests/factories';
-import { fixtureActor, routerEntries, startRouterFixture } from '@/tests/router-fixture';
+import {
+  fixtureActor,
+  type RouterFixture,
+  routerEntries,
+  routerFixturePerFile,
+} from '@/tests/router-fixture';
 import { DDNS_MAX_UPDATES_PER_WINDOW, handleDyndnsUpdate, parseBasicAuth } from './update';
 
 /**
@@ -21,15 +25,11 @@ import { DDNS_MAX_UPDATES_PER_WINDOW, handleDyndnsUpdate, parseBasicAuth } from 
  * inadyn) are exercised in e2e/ddns.spec.ts.
  */
 let db: DatabaseHandle;
-let fx: Awaited<ReturnType<typeof startRouterFixture>>;
+let fx: RouterFixture;
 
-beforeAll(async () => {
-  db = await openTestDatabase();
-  fx = await startRouterFixture(db.db);
-});
-afterAll(async () => {
-  await fx.close();
-  await db.close();
+routerFixturePerFile((d, f) => {
+  db = d;
+  fx = f;
 });
 
 const LOOPBACK: IpAddress = { family: 4, address: '127.0.0.1' };

@@ -1,11 +1,16 @@
 import { eq, sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { DatabaseHandle, Db } from '@/lib/db/client';
 import { entryLocks, grants } from '@/lib/db/schema';
-import { openTestDatabase, testDriver } from '@/tests/db';
+import { testDriver } from '@/tests/db';
 import { makeUser } from '@/tests/factories';
-import { fixtureActor, routerEntries, startRouterFixture } from '@/tests/router-fixture';
+import {
+  fixtureActor,
+  type RouterFixture,
+  routerEntries,
+  routerFixturePerFile,
+} from '@/tests/router-fixture';
 import { EntryBusyError, type EntryLocks, inProcessEntryLocks, postgresEntryLocks } from './key-lock';
 import { type GrantContext, openGrant, revokeGrant } from './service';
 import { grantTag } from './tag';
@@ -22,15 +27,11 @@ import { grantTag } from './tag';
  * `transaction()`; "B is waiting" is B's own report that it found the key held, not a sleep.
  */
 let db: DatabaseHandle & { url?: string };
-let fx: Awaited<ReturnType<typeof startRouterFixture>>;
+let fx: RouterFixture;
 
-beforeAll(async () => {
-  db = await openTestDatabase();
-  fx = await startRouterFixture(db.db);
-});
-afterAll(async () => {
-  await fx.close();
-  await db.close();
+routerFixturePerFile((d, f) => {
+  db = d;
+  fx = f;
 });
 
 /** `db` whose `transaction()` waits at a gate; `reached` resolves when the caller got there. */

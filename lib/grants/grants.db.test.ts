@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
 import { auditEvents, grants, policies, policyTargets } from '@/lib/db/schema';
-import { openTestDatabase } from '@/tests/db';
 import { actorFor, makeUser } from '@/tests/factories';
-import { fixtureActor, routerEntries, startRouterFixture } from '@/tests/router-fixture';
+import {
+  fixtureActor,
+  type RouterFixture,
+  routerEntries,
+  routerFixturePerFile,
+  startRouterFixture,
+} from '@/tests/router-fixture';
 import { reconcileRouter } from './reconciler';
 import { extendGrant, openGrant, retryDueGrants, revokeGrant } from './service';
 import { grantTag } from './tag';
@@ -16,15 +21,11 @@ import { userGrantViews } from './views';
  * simulated RouterOS over TCP.
  */
 let db: DatabaseHandle;
-let fx: Awaited<ReturnType<typeof startRouterFixture>>;
+let fx: RouterFixture;
 
-beforeAll(async () => {
-  db = await openTestDatabase();
-  fx = await startRouterFixture(db.db);
-});
-afterAll(async () => {
-  await fx.close();
-  await db.close();
+routerFixturePerFile((d, f) => {
+  db = d;
+  fx = f;
 });
 
 let n = 0;

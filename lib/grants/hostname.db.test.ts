@@ -1,12 +1,16 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
 import { auditEvents, grants } from '@/lib/db/schema';
 import { savePolicy } from '@/lib/policies/service';
 import { staticResolver } from '@/sim/router';
-import { openTestDatabase } from '@/tests/db';
 import { actorFor, makeUser } from '@/tests/factories';
-import { fixtureActor, routerEntries, startRouterFixture } from '@/tests/router-fixture';
+import {
+  fixtureActor,
+  type RouterFixture,
+  routerEntries,
+  routerFixturePerFile,
+} from '@/tests/router-fixture';
 import { endAccess } from './access';
 import { MAX_HOSTNAMES_PER_USER, openHostnameAccess } from './hostname';
 import { liveRouterView } from './live';
@@ -20,21 +24,20 @@ import { liveGrantViews, userGrantViews } from './views';
  * router's dynamic children are read back for the views.
  */
 let db: DatabaseHandle;
-let fx: Awaited<ReturnType<typeof startRouterFixture>>;
+let fx: RouterFixture;
 const resolver = staticResolver({
   'home.dyn.example.net': ['198.51.100.200'],
   'v6.dyn.example.net': ['2001:db8::200'],
   'office.dyn.example.net': ['198.51.100.210'],
 });
 
-beforeAll(async () => {
-  db = await openTestDatabase();
-  fx = await startRouterFixture(db.db, { resolver, name: 'dns-router' });
-});
-afterAll(async () => {
-  await fx.close();
-  await db.close();
-});
+routerFixturePerFile(
+  (d, f) => {
+    db = d;
+    fx = f;
+  },
+  { resolver, name: 'dns-router' },
+);
 
 let n = 0;
 async function userWithPolicy(

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
 import type { RouterClient } from '@/lib/routeros';
 import { staticResolver } from '@/sim';
-import { openTestDatabase } from '@/tests/db';
 import { makeUser } from '@/tests/factories';
-import { fixtureActor, startRouterFixture } from '@/tests/router-fixture';
+import { fixtureActor, type RouterFixture, routerFixturePerFile } from '@/tests/router-fixture';
 import { type LiveEntry, liveRouterView } from './live';
 import { type GrantContext, openGrant } from './service';
 import { grantTag } from './tag';
@@ -15,21 +14,20 @@ import { liveGrantViews } from './views';
  * the simulated RouterOS over TCP, its resolver answering for host names.
  */
 let db: DatabaseHandle;
-let fx: Awaited<ReturnType<typeof startRouterFixture>>;
+let fx: RouterFixture;
 
-beforeAll(async () => {
-  db = await openTestDatabase();
-  fx = await startRouterFixture(db.db, {
+routerFixturePerFile(
+  (d, f) => {
+    db = d;
+    fx = f;
+  },
+  {
     resolver: staticResolver({
       'home.live.example.net': ['198.51.100.240'],
       'away.live.example.net': ['198.51.100.241'],
     }),
-  });
-});
-afterAll(async () => {
-  await fx.close();
-  await db.close();
-});
+  },
+);
 
 let n = 0;
 const open = async (

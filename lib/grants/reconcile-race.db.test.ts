@@ -1,11 +1,15 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
 import { grants } from '@/lib/db/schema';
 import type { RouterClient } from '@/lib/routeros';
-import { openTestDatabase } from '@/tests/db';
 import { makeUser } from '@/tests/factories';
-import { fixtureActor, routerEntries, startRouterFixture } from '@/tests/router-fixture';
+import {
+  fixtureActor,
+  type RouterFixture,
+  routerEntries,
+  routerFixturePerFile,
+} from '@/tests/router-fixture';
 import { reconcileRouter } from './reconciler';
 import { expireGrants, extendGrant, type GrantContext, openGrant, revokeGrant } from './service';
 import { grantTag } from './tag';
@@ -18,15 +22,11 @@ import { grantTag } from './tag';
  * interleaving is certain rather than likely.
  */
 let db: DatabaseHandle;
-let fx: Awaited<ReturnType<typeof startRouterFixture>>;
+let fx: RouterFixture;
 
-beforeAll(async () => {
-  db = await openTestDatabase();
-  fx = await startRouterFixture(db.db);
-});
-afterAll(async () => {
-  await fx.close();
-  await db.close();
+routerFixturePerFile((d, f) => {
+  db = d;
+  fx = f;
 });
 
 /** A context whose router client waits at a gate on its first `print` (before or after it). */

@@ -1,8 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
-import { openTestDatabase } from '@/tests/db';
 import { makeUser } from '@/tests/factories';
-import { fixtureActor, routerEntries, startRouterFixture } from '@/tests/router-fixture';
+import {
+  fixtureActor,
+  type RouterFixture,
+  routerEntries,
+  routerFixturePerFile,
+} from '@/tests/router-fixture';
 import { openGrant } from './service';
 import { userGrantViews } from './views';
 
@@ -11,15 +15,11 @@ import { userGrantViews } from './views';
  * database and the simulated RouterOS over TCP.
  */
 let db: DatabaseHandle;
-let fx: Awaited<ReturnType<typeof startRouterFixture>>;
+let fx: RouterFixture;
 
-beforeAll(async () => {
-  db = await openTestDatabase();
-  fx = await startRouterFixture(db.db);
-});
-afterAll(async () => {
-  await fx.close();
-  await db.close();
+routerFixturePerFile((d, f) => {
+  db = d;
+  fx = f;
 });
 
 let n = 0;

@@ -1,12 +1,11 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createSecretBox } from '@/lib/crypto/secret-box';
 import type { DatabaseHandle } from '@/lib/db/client';
 import { auditEvents, knockProfiles, profileDeployments, type Router } from '@/lib/db/schema';
 import { printAddressList } from '@/lib/routeros';
 import { tcpSyn, udpDatagram } from '@/sim';
-import { openTestDatabase } from '@/tests/db';
-import { fixtureActor, startRouterFixture, testBox } from '@/tests/router-fixture';
+import { fixtureActor, type RouterFixture, routerFixturePerFile, testBox } from '@/tests/router-fixture';
 import { withRouterLock } from './apply';
 import { generateRules } from './generate';
 import type { ProfileInput, ValidProfile } from './model';
@@ -33,17 +32,16 @@ import { makeProfileInput } from './testing/factories';
 
 /** The profile service through the real parts: a migrated database and the simulator over TCP. */
 let db: DatabaseHandle;
-let fx: Awaited<ReturnType<typeof startRouterFixture>>;
+let fx: RouterFixture;
 const opts = { box: testBox };
 
-beforeAll(async () => {
-  db = await openTestDatabase();
-  fx = await startRouterFixture(db.db, { name: 'office-gw' });
-});
-afterAll(async () => {
-  await fx.close();
-  await db.close();
-});
+routerFixturePerFile(
+  (d, f) => {
+    db = d;
+    fx = f;
+  },
+  { name: 'office-gw' },
+);
 
 let n = 0;
 /** A valid editor input (no id: the service assigns the row's uuid). */
