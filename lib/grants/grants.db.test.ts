@@ -30,6 +30,19 @@ routerFixturePerFile((d, f) => {
 
 let n = 0;
 const nextAddress = () => `198.51.100.${++n}`;
+/** An entry an admin keeps on the list by hand (no Knockgate tag, no timeout). */
+const addAdminEntry = (address: string, options: { disabled?: boolean } = {}) =>
+  fx.sim
+    .addressList('ip')
+    .add(
+      new Map([
+        ['list', 'knockgate'],
+        ['address', address],
+        ['comment', 'admin static'],
+        ...(options.disabled ? [['disabled', 'yes'] as [string, string]] : []),
+      ]),
+      fx.sim.state.ctx,
+    );
 const open = async (userId: string, address: string, seconds = 3600, family: 'ip' | 'ipv6' = 'ip') =>
   openGrant(fx.ctx, fixtureActor, {
     userId,
@@ -113,14 +126,7 @@ describe('openGrant', () => {
   it('an unmanaged entry for the same address is never changed; the grant is active (covered)', async () => {
     const user = await makeUser(db.db);
     const address = nextAddress();
-    fx.sim.addressList('ip').add(
-      new Map([
-        ['list', 'knockgate'],
-        ['address', address],
-        ['comment', 'admin static'],
-      ]),
-      fx.sim.state.ctx,
-    );
+    addAdminEntry(address);
     const { grant, confirmed, covered } = await open(user.id, address, 600);
     expect(confirmed).toBe(true);
     expect(covered).toBe(true);
@@ -133,15 +139,7 @@ describe('openGrant', () => {
   it('a disabled unmanaged entry covers nothing: the grant waits with a router problem, the entry is never touched', async () => {
     const user = await makeUser(db.db);
     const address = nextAddress();
-    fx.sim.addressList('ip').add(
-      new Map([
-        ['list', 'knockgate'],
-        ['address', address],
-        ['comment', 'admin static'],
-        ['disabled', 'yes'],
-      ]),
-      fx.sim.state.ctx,
-    );
+    addAdminEntry(address, { disabled: true });
     const adminEntry = () => routerEntries(fx.sim).filter((e) => e.address === address);
     const untouched = [
       expect.objectContaining({ comment: 'admin static', disabled: true, timeoutSeconds: null }),
@@ -193,14 +191,7 @@ describe('openGrant', () => {
   it('an admin entry that covered a grant is disabled: the reconciler marks the grant for retry with the reason', async () => {
     const user = await makeUser(db.db);
     const address = nextAddress();
-    fx.sim.addressList('ip').add(
-      new Map([
-        ['list', 'knockgate'],
-        ['address', address],
-        ['comment', 'admin static'],
-      ]),
-      fx.sim.state.ctx,
-    );
+    addAdminEntry(address);
     const opened = await open(user.id, address, 600);
     expect(opened).toMatchObject({ confirmed: true, covered: true });
     const client = await fx.ctx.clientFor(fx.router.id);
