@@ -48,6 +48,18 @@ describe('parseKnockArgs (grongor/knock syntax)', () => {
     });
   });
 
+  it('refuses -4/-6 that contradict an address literal instead of knocking the other family', () => {
+    expect(parseKnockArgs(['-6', '127.0.0.1', '1'])).toMatchObject({
+      ok: false,
+      error: { code: 'family_mismatch', message: '127.0.0.1 is an IPv4 address; -6 asks for IPv6.' },
+    });
+    expect(parseKnockArgs(['-4', '[::1]', '1'])).toMatchObject({
+      ok: false,
+      error: { code: 'family_mismatch' },
+    });
+    expect(parseKnockArgs(['-4', '127.0.0.1', '1'])).toMatchObject({ ok: true });
+  });
+
   it('-h asks for help', () => {
     expect(parseKnockArgs(['-h', 'x'])).toEqual({ ok: true, value: { kind: 'help' } });
   });

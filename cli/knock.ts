@@ -11,6 +11,7 @@ import dgram from 'node:dgram';
  * work (`::1` or `[::1]`); -4/-6 force the address family like knockd's `knock`.
  */
 import { lookup } from 'node:dns/promises';
+import fs from 'node:fs';
 import net from 'node:net';
 import { pathToFileURL } from 'node:url';
 
@@ -33,7 +34,8 @@ export type KnockArgErrorCode =
   | 'invalid_protocol'
   | 'invalid_number'
   | 'missing_value'
-  | 'unknown_option';
+  | 'unknown_option'
+  | 'family_mismatch';
 export type KnockArgError = { code: KnockArgErrorCode; message: string };
 export type ArgsResult = { ok: true; value: ParsedArgs } | { ok: false; error: KnockArgError };
 
@@ -118,6 +120,13 @@ export function parseKnockArgs(argv: readonly string[]): ArgsResult {
   if (ports.length === 0) return argError('missing_port', `At least one port is needed.\n${USAGE}`);
   const host = hostArg.replace(/^\[(.*)\]$/, '$1');
   if (host === '') return argError('missing_host', `The host is empty.\n${USAGE}`);
+  const literal = net.isIP(host);
+  if (family && literal && literal !== family) {
+    return argError(
+      'family_mismatch',
+      `${host} is an IPv${literal} address; -${family} asks for IPv${family}.`,
+    );
+  }
 
   const knocks: KnockTarget[] = [];
   for (const spec of ports) {
@@ -263,7 +272,11 @@ export async function main(argv: readonly string[], io: Io, deps: KnockDeps = {}
   return failed.length > 0 ? 1 : 0;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// Run as a program, also through a symlink (compared by the real path, as URLs).
+if (
+  process.argv[1] !== undefined &&
+  import.meta.url === pathToFileURL(fs.realpathSync(process.argv[1])).href
+) {
   main(process.argv.slice(2), {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),

@@ -7,6 +7,8 @@
  *
  * With the embedded database (PGlite), stop the server first: only one process may open it.
  */
+import fs from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { closeDatabase, getDatabase } from '../lib/db';
 import { DataDirInUseError } from '../lib/db/client';
 import { ConfigError, getEnv } from '../lib/env';
@@ -14,10 +16,14 @@ import { createUser } from '../lib/users/service';
 
 export type CliIo = { out: (line: string) => void; err: (line: string) => void };
 
+const USAGE =
+  'Usage: knockgate create-admin [--username NAME]  (same settings as the server; with the embedded database, stop the server first)';
+
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
-    io.out('Usage: knockgate create-admin [--username NAME]');
+    // Asked for: the usage on stdout. Nothing asked: a mistake, on stderr.
+    (command ? io.out : io.err)(USAGE);
     return command ? 0 : 2;
   }
   if (command !== 'create-admin') {
@@ -26,9 +32,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   let username = 'admin';
   for (let i = 0; i < rest.length; i++) {
-    if (rest[i] === '--username' && rest[i + 1]) username = rest[++i]!;
-    else {
-      io.err(`Unknown option "${rest[i]}". Usage: knockgate create-admin [--username NAME]`);
+    const arg = rest[i]!;
+    if (arg.startsWith('--username=')) username = arg.slice('--username='.length);
+    else if (arg === '--username') {
+      const value = rest[++i];
+      if (value === undefined || value.startsWith('--')) {
+        io.err('--username needs a name, e.g. --username alice');
+        return 2;
+      }
+      username = value;
+    } else {
+      io.err(`Unknown option "${arg}". ${USAGE}`);
       return 2;
     }
   }
@@ -41,7 +55,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       { username, role: 'admin' },
     );
     if (!result.ok) {
-      const detail = Object.values(result.error.fields ?? {}).join(' ');
+      // Field messages that only repeat the summary are said once.
+      const detail = [...new Set(Object.values(result.error.fields ?? {}))]
+        .filter((m) => m !== result.error.message)
+        .join(' ');
       io.err(`Could not create admin "${username}": ${result.error.message} ${detail}`.trim());
       if (result.error.code === 'username_taken') io.err('Choose another name with --username NAME.');
       return 1;
@@ -62,7 +79,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Run as a program (not imported by tests): compared as URLs, so a path with spaces matches too.
+if (process.argv[1] && import.meta.url === pathToFileURL(fs.realpathSync(process.argv[1])).href) {
   runCli(process.argv.slice(2), { out: console.log, err: console.error }).then(
     (code) => process.exit(code),
     (error: unknown) => {

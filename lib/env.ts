@@ -120,7 +120,7 @@ export class ConfigError extends Error {
   constructor(readonly problems: { variable: string; message: string }[]) {
     super(
       `Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}\n` +
-        'Fix the environment (or .env) and start again.',
+        'Fix the environment and start again.',
     );
     this.name = 'ConfigError';
   }

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,6 +33,36 @@ it('a stale lock left by a dead process is taken over', async () => {
   const db = await openDatabase({ driver: 'pglite', dataDir });
   await db.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+it('a pid file naming a live process that is not Knockgate (a reboot reused the pid) is taken over', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kg-lock-'));
+  const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    fs.writeFileSync(path.join(dataDir, 'knockgate.pid'), String(other.pid));
+    const db = await openDatabase({ driver: 'pglite', dataDir });
+    expect(fs.readFileSync(path.join(dataDir, 'knockgate.pid'), 'utf8')).toBe(String(process.pid));
+    await db.close();
+  } finally {
+    other.kill();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+it('the refusal says how to recover: stop the other process, or delete the pid file if none runs', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kg-lock-'));
+  const first = await openDatabase({ driver: 'pglite', dataDir });
+  try {
+    await expect(openDatabase({ driver: 'pglite', dataDir })).rejects.toThrow(
+      `stop that one first (the knockgate CLI needs the server stopped)`,
+    );
+    await expect(openDatabase({ driver: 'pglite', dataDir })).rejects.toThrow(
+      `delete ${path.join(dataDir, 'knockgate.pid')}`,
+    );
+  } finally {
+    await first.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
 });
 
 it('forDrizzle: the same rows as drizzle on a bare PGlite, inside and outside transactions, without a parser table per query', async () => {

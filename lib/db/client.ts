@@ -144,8 +144,9 @@ export class DataDirInUseError extends Error {
   ) {
     super(
       `DATA_DIR ${dataDir} is already used by another Knockgate process (pid ${pid}). ` +
-        'The embedded database (PGlite) serves one instance only; run several instances on PostgreSQL ' +
-        '(set DATABASE_URL) instead.',
+        'The embedded database (PGlite) serves one process at a time: stop that one first (the ' +
+        'knockgate CLI needs the server stopped), or run several instances on PostgreSQL (set ' +
+        `DATABASE_URL). If no Knockgate runs there, delete ${path.join(dataDir, 'knockgate.pid')}.`,
     );
     this.name = 'DataDirInUseError';
   }
@@ -176,11 +177,26 @@ function acquireDataDirLock(dataDir: string): () => void {
       if (pid === process.pid) {
         throw new DataDirInUseError(dataDir, pid);
       }
-      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) throw new DataDirInUseError(dataDir, pid);
+      if (Number.isInteger(pid) && pid > 0 && isAlive(pid) && mayBeKnockgate(pid)) {
+        throw new DataDirInUseError(dataDir, pid);
+      }
       fs.rmSync(file, { force: true });
     }
   }
   throw new Error(`Could not lock ${file}`);
+}
+
+/**
+ * Whether a live pid can be a Knockgate process: after a reboot (no clean exit) the pid in the
+ * file may belong to anything. Where /proc tells the command line, only a Node process counts;
+ * elsewhere every live pid does.
+ */
+function mayBeKnockgate(pid: number): boolean {
+  try {
+    return /node|tsx/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    return !fs.existsSync('/proc/self/cmdline');
+  }
 }
 
 function isAlive(pid: number): boolean {

@@ -41,7 +41,10 @@ export async function boot(options: BootOptions) {
       lines.push(`First admin "${admin.username}" created from KNOCKGATE_ADMIN_USER.`);
     }
   } else if ((await countAdmins(database.db)) === 0) {
-    lines.push('No admin exists yet. Create one with: npm run knockgate -- create-admin');
+    lines.push(
+      'No admin exists yet. Create one with: npm run knockgate -- create-admin ' +
+        '(same settings as this server; on the embedded database, stop Knockgate first).',
+    );
   }
 
   if (options.demo) {
