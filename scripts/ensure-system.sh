@@ -19,7 +19,8 @@ echo "Installing Debian packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# ddclient and inadyn ship services; Knockgate runs them only on demand in tests.
+# ddclient and inadyn ship services that start on install; Knockgate runs them only on demand
+# in tests. Stopped only when this run installed them: daemons an operator already ran stay.
 for svc in ddclient inadyn; do
-  pkill -x "$svc" 2>/dev/null || true
+  if [[ " ${missing[*]} " == *" $svc "* ]]; then pkill -x "$svc" 2>/dev/null || true; fi
 done

@@ -5,7 +5,7 @@
 set -euo pipefail
 PG_PORT="${KNOCKGATE_PG_PORT:-54329}"
 PG_DIR="${KNOCKGATE_PG_DIR:-/tmp/knockgate-pg-$PG_PORT}"
-PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
 URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
 
 as_pg() {
