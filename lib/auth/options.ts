@@ -62,14 +62,22 @@ export function authOptions(): NextAuthOptions {
         async authorize(credentials, req) {
           const headers = (req?.headers ?? {}) as Record<string, string>;
           const address = clientAddressFrom(headers);
-          const db = await getDb();
-          const result = await signIn(db, {
-            username: credentials?.username ?? '',
-            password: credentials?.password ?? '',
-            code: credentials?.code ?? '',
-            clientAddress: address?.address ?? null,
-            userAgent: headers['user-agent'] ?? null,
-          });
+          let result: Awaited<ReturnType<typeof signIn>>;
+          try {
+            result = await signIn(await getDb(), {
+              username: credentials?.username ?? '',
+              password: credentials?.password ?? '',
+              code: credentials?.code ?? '',
+              clientAddress: address?.address ?? null,
+              userAgent: headers['user-agent'] ?? null,
+            });
+          } catch (error) {
+            // next-auth would put the error's text in the redirect to an anonymous caller: the
+            // log gets it, the caller a code (a database failure, a secret that no longer opens
+            // the stored TOTP secrets).
+            log().error({ err: errorText(error) }, 'sign-in failed');
+            throw new SignInRefused('internal_error');
+          }
           if (!result.ok) {
             const e = result.error;
             throw new SignInRefused(e.code === 'throttled' ? `throttled:${e.retryAfterMinutes}` : e.code);
