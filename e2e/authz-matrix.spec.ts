@@ -133,6 +133,7 @@ const ACTIONS: Record<string, Who[]> = {
   'app/(admin)/admin/routers/actions.ts#updateRouterAction': ADMIN,
   'app/(admin)/admin/users/actions.ts#changeRoleAction': ADMIN,
   'app/(admin)/admin/users/actions.ts#createUserAction': ADMIN,
+  'app/(admin)/admin/users/actions.ts#disableTotpAction': ADMIN,
   'app/(admin)/admin/users/actions.ts#resetPasswordAction': ADMIN,
   'app/(admin)/admin/users/actions.ts#revokeSessionsAction': ADMIN,
   'app/(admin)/admin/users/actions.ts#setDisabledAction': ADMIN,

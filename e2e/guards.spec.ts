@@ -90,6 +90,7 @@ const adminActions = [
   ['setDisabledAction', (id: string) => ({ userId: id, disabled: 'true' })],
   ['resetPasswordAction', (id: string) => ({ userId: id })],
   ['revokeSessionsAction', (id: string) => ({ userId: id })],
+  ['disableTotpAction', (id: string) => ({ userId: id })],
 ] as const;
 
 test.describe('admin server actions over HTTP', () => {

@@ -5,6 +5,7 @@ import { useActionState } from 'react';
 import {
   changeRoleAction,
   createUserAction,
+  disableTotpAction,
   resetPasswordAction,
   revokeSessionsAction,
   setDisabledAction,
@@ -66,7 +67,13 @@ export function CreateUserForm() {
   );
 }
 
-type RowUser = { id: string; username: string; role: (typeof ROLES)[number]; disabled: boolean };
+type RowUser = {
+  id: string;
+  username: string;
+  role: (typeof ROLES)[number];
+  disabled: boolean;
+  totpEnabled: boolean;
+};
 
 export function UserRowActions({ user, self }: { user: RowUser; self: boolean }) {
   const t = useTranslations('admin');
@@ -74,6 +81,7 @@ export function UserRowActions({ user, self }: { user: RowUser; self: boolean })
   const [disableState, disableAction, disablePending] = useActionState(setDisabledAction, null);
   const [resetState, resetAction, resetPending] = useActionState(resetPasswordAction, null);
   const [revokeState, revokeAction, revokePending] = useActionState(revokeSessionsAction, null);
+  const [totpState, totpAction, totpPending] = useActionState(disableTotpAction, null);
   return (
     <div className="flex flex-col gap-2">
       <div className="flex flex-wrap items-center gap-2">
@@ -115,12 +123,23 @@ export function UserRowActions({ user, self }: { user: RowUser; self: boolean })
             </Button>
           </form>
         )}
-        <form action={resetAction} onSubmit={confirmFirst(t('resetConfirm', { name: user.username }))}>
-          <input type="hidden" name="userId" value={user.id} />
-          <Button type="submit" size="sm" variant="secondary" disabled={resetPending}>
-            {t('resetPassword')}
-          </Button>
-        </form>
+        {/* One's own password and two-step sign-in are changed under Account. */}
+        {!self && (
+          <form action={resetAction} onSubmit={confirmFirst(t('resetConfirm', { name: user.username }))}>
+            <input type="hidden" name="userId" value={user.id} />
+            <Button type="submit" size="sm" variant="secondary" disabled={resetPending}>
+              {t('resetPassword')}
+            </Button>
+          </form>
+        )}
+        {!self && user.totpEnabled && (
+          <form action={totpAction} onSubmit={confirmFirst(t('totpOffConfirm', { name: user.username }))}>
+            <input type="hidden" name="userId" value={user.id} />
+            <Button type="submit" size="sm" variant="secondary" disabled={totpPending}>
+              {t('totpOff')}
+            </Button>
+          </form>
+        )}
         <form action={revokeAction}>
           <input type="hidden" name="userId" value={user.id} />
           <Button type="submit" size="sm" variant="secondary" disabled={revokePending}>
@@ -145,6 +164,12 @@ export function UserRowActions({ user, self }: { user: RowUser; self: boolean })
         </Alert>
       )}
       {resetState && !resetState.ok && <ActionMessage state={resetState} />}
+      {totpState && (
+        <ActionMessage
+          state={totpState}
+          success={totpState.ok ? t('totpOffDone', { name: user.username }) : undefined}
+        />
+      )}
     </div>
   );
 }

@@ -3,12 +3,15 @@
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { validatedAction } from '@/lib/auth/action';
+import { disableTotp } from '@/lib/auth/totp-enrolment';
 import { getDb } from '@/lib/db';
 import { endAllAccessOfUser } from '@/lib/grants/access';
 import { getGrantContext } from '@/lib/grants/context';
+import { fail } from '@/lib/result';
 import {
   changeRole,
   createUser,
+  findUserById,
   resetPassword,
   revokeSessions,
   roleSchema,
@@ -73,6 +76,11 @@ export const setDisabledAction = validatedAction(
 );
 
 export const resetPasswordAction = validatedAction(z.object({ userId }), admins, async (input, { actor }) => {
+  // A reset ends the person's sessions: one's own would end the session that is to show the new
+  // password, leaving nobody knowing it.
+  if (input.userId === actor.userId) {
+    return fail('use_account', 'Change your own password under Account.');
+  }
   const result = await resetPassword(await getDb(), actor, input.userId);
   if (!result.ok) return result;
   revalidatePath('/admin/users');
@@ -89,3 +97,22 @@ export const revokeSessionsAction = validatedAction(
     return { ok: true, data: result.value };
   },
 );
+
+/**
+ * Turns off someone's two-step sign-in (a lost phone and lost recovery codes): they sign in with
+ * their password alone and can enrol again. One's own is turned off under Account, with the
+ * password.
+ */
+export const disableTotpAction = validatedAction(z.object({ userId }), admins, async (input, { actor }) => {
+  if (input.userId === actor.userId) {
+    return fail('use_account', 'Turn off your own two-step sign-in under Account.');
+  }
+  const db = await getDb();
+  const target = await findUserById(db, input.userId);
+  if (!target) return fail('not_found', 'No such user.');
+  if (!target.totpEnabledAt) return fail('not_enrolled', 'Two-step sign-in is not on for this user.');
+  const result = await disableTotp(db, actor, input.userId, null);
+  if (!result.ok) return result;
+  revalidatePath('/admin/users');
+  return { ok: true, data: null };
+});

@@ -77,6 +77,7 @@ export default async function UsersPage() {
                       username: person.username,
                       role: person.role,
                       disabled: person.disabled,
+                      totpEnabled: person.totpEnabled,
                     }}
                     self={person.id === me.id}
                   />
