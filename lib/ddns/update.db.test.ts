@@ -2,7 +2,7 @@ import { and, count, eq, isNull } from 'drizzle-orm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
-import { auditEvents, devices, grants, rateEvents } from '@/lib/db/schema';
+import { auditEvents, devices, grants, rateEvents, users } from '@/lib/db/schema';
 import { createDevice, revokeDevice, rotateDeviceToken } from '@/lib/devices/service';
 import { openAccessForUser } from '@/lib/grants/access';
 import { type EntryLocks, postgresEntryLocks } from '@/lib/grants/key-lock';
@@ -369,6 +369,21 @@ describe('tokens', () => {
     );
     expect(trail).not.toContain(d.token);
     expect(trail).not.toContain(rotated.value.token);
+  });
+
+  it("after an admin reset, the owner's devices get badauth until the password is replaced", async () => {
+    const d = await ownerWithDevice();
+    expect((await d.update(`hostname=${d.device.name}&myip=198.51.100.113`)).body).toBe(
+      'good 198.51.100.113',
+    );
+    await db.db.update(users).set({ mustChangePassword: true }).where(eq(users.id, d.user.id));
+    const before = await snapshot();
+    expect((await d.update(`hostname=${d.device.name}&myip=198.51.100.114`)).body).toBe('badauth');
+    expect(await snapshot()).toEqual(before);
+    await db.db.update(users).set({ mustChangePassword: false }).where(eq(users.id, d.user.id));
+    expect((await d.update(`hostname=${d.device.name}&myip=198.51.100.114`)).body).toBe(
+      'good 198.51.100.114',
+    );
   });
 
   it('parseBasicAuth reads user and password and refuses what is not Basic', () => {

@@ -260,6 +260,9 @@ export async function authenticateDevice(
         eq(users.username, username.trim().toLowerCase()),
         isNull(devices.revokedAt),
         eq(users.disabled, false),
+        // A password an admin reset is replaced before anything answers for the account, the
+        // update endpoint included: its devices wait until then.
+        eq(users.mustChangePassword, false),
       ),
     )
     .limit(1);
