@@ -7,6 +7,8 @@ import { disableTotp } from '@/lib/auth/totp-enrolment';
 import { getDb } from '@/lib/db';
 import { endAllAccessOfUser } from '@/lib/grants/access';
 import { getGrantContext } from '@/lib/grants/context';
+import { errorText } from '@/lib/observability/error-text';
+import { log } from '@/lib/observability/log';
 import { fail } from '@/lib/result';
 import {
   changeRole,
@@ -68,8 +70,19 @@ export const setDisabledAction = validatedAction(
     const result = await setDisabled(await getDb(), actor, input.userId, input.disabled);
     if (!result.ok) return result;
     // A disabled account keeps no access: its grants end and its devices stop working now.
-    if (input.disabled)
-      await endAllAccessOfUser(await getGrantContext(), actor, input.userId, 'user disabled');
+    if (input.disabled) {
+      try {
+        await endAllAccessOfUser(await getGrantContext(), actor, input.userId, 'user disabled');
+      } catch (error) {
+        // The disable itself is done; the worker ends what is left of the access.
+        log().error({ err: errorText(error) }, 'ending the access of a disabled user failed');
+        revalidatePath('/admin/users');
+        return fail(
+          'access_end_pending',
+          'The user is disabled and signed out; ending their open access did not finish and is completed in the background.',
+        );
+      }
+    }
     revalidatePath('/admin/users');
     return { ok: true, data: { disabled: result.value.disabled } };
   },
