@@ -43,6 +43,19 @@ test('TOTP: enrol with a code, sign in with a code, wrong code rejected, recover
   );
   expect(codes).toHaveLength(10);
   for (const code of codes) rememberSecret(code);
+  // The codes sit above the controls, which stay: new codes replace the shown ones in place.
+  await expect(page.getByTestId('totp-status')).toContainText('On since');
+  await page.locator('#regen-password').fill(password);
+  await page.getByRole('button', { name: 'New recovery codes' }).click();
+  await expect
+    .poll(async () => (await page.getByTestId('recovery-codes').locator('li').allTextContents())[0]?.trim())
+    .not.toBe(codes[0]);
+  const renewed = (await page.getByTestId('recovery-codes').locator('li').allTextContents()).map((c) =>
+    c.trim(),
+  );
+  expect(renewed).toHaveLength(10);
+  for (const code of renewed) rememberSecret(code);
+  codes.splice(0, codes.length, ...renewed);
 
   // Sign-in now asks for the second step.
   await page.context().clearCookies();

@@ -1,7 +1,7 @@
 'use client';
 
 import { useTranslations } from 'next-intl';
-import { useActionState, useEffect, useRef } from 'react';
+import { useActionState, useEffect, useRef, useState } from 'react';
 import {
   beginTotpAction,
   changePasswordAction,
@@ -71,10 +71,18 @@ export function TotpPanel({ enabledAt, recoveryLeft }: { enabledAt: string | nul
   const [confirm, confirmAction, confirmPending] = useActionState(confirmTotpAction, null);
   const [disable, disableAction, disablePending] = useActionState(disableTotpAction, null);
   const [regen, regenAction, regenPending] = useActionState(regenerateRecoveryCodesAction, null);
-
-  if (confirm?.ok) {
-    return <RecoveryCodes codes={confirm.data.recoveryCodes} />;
-  }
+  // The codes issued last (by the set-up or a regeneration; none once turned off), shown above
+  // the controls — which stay, so the person can go on without reloading.
+  const [fresh, setFresh] = useState<string[] | null>(null);
+  useEffect(() => {
+    if (confirm?.ok) setFresh(confirm.data.recoveryCodes);
+  }, [confirm]);
+  useEffect(() => {
+    if (regen?.ok) setFresh(regen.data.recoveryCodes);
+  }, [regen]);
+  useEffect(() => {
+    if (disable?.ok) setFresh(null);
+  }, [disable]);
 
   if (enabledAt) {
     const disableFields = disable && !disable.ok ? (disable.error.fields ?? {}) : {};
@@ -87,7 +95,7 @@ export function TotpPanel({ enabledAt, recoveryLeft }: { enabledAt: string | nul
         <p className="text-sm text-zinc-600 dark:text-zinc-400">
           {t('recoveryLeft', { count: recoveryLeft })}
         </p>
-        {regen?.ok && <RecoveryCodes codes={regen.data.recoveryCodes} />}
+        {fresh && <RecoveryCodes codes={fresh} />}
         <ActionForm action={regenAction} className="flex flex-wrap items-end gap-2">
           <div className="min-w-48 flex-1">
             <TextField
