@@ -1,7 +1,14 @@
 import { type Browser, expect, type Page, test } from '@playwright/test';
 import { generate } from 'otplib';
 import { E2E } from './env';
-import { createUserViaUi, rememberSecret, signInAsAdmin, uniqueName } from './helpers';
+import {
+  addRouterViaUi,
+  createUserViaUi,
+  deleteRouterViaUi,
+  rememberSecret,
+  signInAsAdmin,
+  uniqueName,
+} from './helpers';
 import { type SimProcess, startSimProcess } from './sim';
 
 /**
@@ -49,14 +56,7 @@ test.beforeAll(async ({ browser }) => {
   sim = await startSimProcess();
   const page = await browser.newPage();
   await signInAsAdmin(page);
-  await page.goto('/admin/routers');
-  const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Add router' }) });
-  await form.getByLabel('Name').fill(routerName);
-  await form.getByLabel('Host').fill('127.0.0.1');
-  await form.getByLabel('Port', { exact: true }).fill(String(sim.apiPort));
-  await form.getByLabel('API user').fill('admin');
-  await form.getByRole('button', { name: 'Add router' }).click();
-  await expect(page.getByText(`Router ${routerName} saved.`)).toBeVisible();
+  await addRouterViaUi(page, routerName, sim.apiPort);
   direct.password = await createUserViaUi(page, direct.name, 'user');
   requester.password = await createUserViaUi(page, requester.name, 'user');
   approver.password = await createUserViaUi(page, approver.name, 'approver');
@@ -67,13 +67,7 @@ test.beforeAll(async ({ browser }) => {
 });
 
 test.afterAll(async ({ browser }) => {
-  const page = await browser.newPage();
-  await signInAsAdmin(page);
-  await page.goto('/admin/routers');
-  page.on('dialog', (d) => d.accept());
-  await page.getByTestId(`router-${routerName}`).getByRole('button', { name: 'Delete' }).click();
-  await expect(page.getByTestId(`router-${routerName}`)).toHaveCount(0);
-  await page.close();
+  await deleteRouterViaUi(browser, routerName);
   await sim.stop();
 });
 

@@ -7,9 +7,11 @@ import { type Browser, expect, type Page, request, test } from '@playwright/test
 import { ddclientConfig, inadynConfig } from '@/lib/ddns/client-configs';
 import { E2E } from './env';
 import {
+  addRouterViaUi,
   apiSession,
   callAction,
   createUserViaUi,
+  deleteRouterViaUi,
   rememberSecret,
   signInAsAdmin,
   signInOk,
@@ -116,14 +118,7 @@ async function addDeviceViaUi(page: Page, name: string): Promise<string> {
 async function setUp(browser: Browser) {
   const page = await browser.newPage();
   await signInAsAdmin(page);
-  await page.goto('/admin/routers');
-  const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Add router' }) });
-  await form.getByLabel('Name').fill(routerName);
-  await form.getByLabel('Host').fill('127.0.0.1');
-  await form.getByLabel('Port').fill(String(sim.apiPort));
-  await form.getByLabel('API user').fill('admin');
-  await form.getByRole('button', { name: 'Add router' }).click();
-  await expect(page.getByText(`Router ${routerName} saved.`)).toBeVisible();
+  await addRouterViaUi(page, routerName, sim.apiPort);
 
   owner.password = await createUserViaUi(page, owner.name);
   owner.id =
@@ -173,13 +168,7 @@ test.beforeAll(async ({ browser }) => {
 });
 
 test.afterAll(async ({ browser }) => {
-  const page = await browser.newPage();
-  await signInAsAdmin(page);
-  await page.goto('/admin/routers');
-  page.on('dialog', (d) => d.accept());
-  await page.getByTestId(`router-${routerName}`).getByRole('button', { name: 'Delete' }).click();
-  await expect(page.getByTestId(`router-${routerName}`)).toHaveCount(0);
-  await page.close();
+  await deleteRouterViaUi(browser, routerName);
   await sim.stop();
   fs.rmSync(tmp, { recursive: true, force: true });
 });

@@ -4,6 +4,7 @@ import {
   apiSession,
   callAction,
   createUserViaUi,
+  deleteRouterViaUi,
   rememberSecret,
   signInAsAdmin,
   signInOk,
@@ -59,13 +60,7 @@ test.beforeAll(async ({ browser }) => {
 
 test.afterAll(async ({ browser }) => {
   // Later specs sign users in too; without the router their sign-in opens nothing.
-  const page = await browser.newPage();
-  await signInAsAdmin(page);
-  await page.goto('/admin/routers');
-  page.on('dialog', (d) => d.accept());
-  await page.getByTestId(`router-${routerName}`).getByRole('button', { name: 'Delete' }).click();
-  await expect(page.getByTestId(`router-${routerName}`)).toHaveCount(0);
-  await page.close();
+  await deleteRouterViaUi(browser, routerName);
   await sim.stop();
 });
 

@@ -1,6 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type APIRequestContext, expect, type Page, request as playwrightRequest } from '@playwright/test';
+import {
+  type APIRequestContext,
+  type Browser,
+  expect,
+  type Page,
+  request as playwrightRequest,
+} from '@playwright/test';
 import { E2E } from './env';
 
 export async function signIn(page: Page, username: string, password: string, code?: string) {
@@ -108,4 +114,27 @@ export async function callAction(
     maxRedirects: 0,
   });
   return { status: res.status(), body: await res.text() };
+}
+
+/** Admin › Routers: adds a router for a simulator on loopback (API user admin, no password). */
+export async function addRouterViaUi(page: Page, name: string, apiPort: number) {
+  await page.goto('/admin/routers');
+  const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Add router' }) });
+  await form.getByLabel('Name').fill(name);
+  await form.getByLabel('Host').fill('127.0.0.1');
+  await form.getByLabel('Port', { exact: true }).fill(String(apiPort));
+  await form.getByLabel('API user').fill('admin');
+  await form.getByRole('button', { name: 'Add router' }).click();
+  await expect(page.getByText(`Router ${name} saved.`)).toBeVisible();
+}
+
+/** Deletes a router through Admin › Routers (its grants end first), on a page of its own. */
+export async function deleteRouterViaUi(browser: Browser, name: string) {
+  const page = await browser.newPage();
+  await signInAsAdmin(page);
+  await page.goto('/admin/routers');
+  page.on('dialog', (d) => d.accept());
+  await page.getByTestId(`router-${name}`).getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByTestId(`router-${name}`)).toHaveCount(0);
+  await page.close();
 }

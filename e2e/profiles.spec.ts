@@ -1,8 +1,16 @@
 import type { ChildProcess } from 'node:child_process';
-import { expect, type Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { adminRequest } from '@/sim/admin';
 import { spawnSimulator } from '@/sim/process';
-import { apiSession, callAction, createUserViaUi, signIn, signInAsAdmin, uniqueName } from './helpers';
+import {
+  addRouterViaUi,
+  apiSession,
+  callAction,
+  createUserViaUi,
+  signIn,
+  signInAsAdmin,
+  uniqueName,
+} from './helpers';
 
 /**
  * The main flow of Admin › Knock profiles in the built app: add a simulated router through
@@ -33,19 +41,6 @@ type SimState = { rules: { filter: { attrs: Record<string, string> }[] } };
 const filterRules = async () =>
   ((await adminRequest(sim!.adminPort, { op: 'state' })) as SimState).rules.filter.map((r) => r.attrs);
 
-async function addRouter(page: Page, name: string) {
-  await page.goto('/admin/routers');
-  const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Add router' }) });
-  await form.getByLabel('Name').fill(name);
-  await form.getByLabel('Host').fill('127.0.0.1');
-  await form.getByLabel('Port', { exact: true }).fill(String(sim!.apiPort));
-  await form.getByLabel('API user').fill('admin');
-  await form.getByLabel('Password').fill('');
-  await expect(form.getByLabel('Use API-SSL (TLS)')).not.toBeChecked();
-  await form.getByRole('button', { name: 'Add router' }).click();
-  await expect(page.getByTestId(`router-${name}`)).toBeVisible();
-}
-
 test('admin designs the seed profile, sees its warnings, dry-runs and applies it to a router', async ({
   page,
   browser,
@@ -54,7 +49,7 @@ test('admin designs the seed profile, sees its warnings, dry-runs and applies it
   const routerName = uniqueName('office-gw');
   const profileName = uniqueName('Seed SSH');
   await signInAsAdmin(page);
-  await addRouter(page, routerName);
+  await addRouterViaUi(page, routerName, sim!.apiPort);
 
   await page.goto('/admin/profiles');
   await page.getByRole('link', { name: 'New profile' }).click();

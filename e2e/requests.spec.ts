@@ -4,9 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { type APIRequestContext, type Browser, expect, type Page, test } from '@playwright/test';
 import { E2E } from './env';
 import {
+  addRouterViaUi,
   apiSession,
   callAction,
   createUserViaUi,
+  deleteRouterViaUi,
   rememberSecret,
   signInAsAdmin,
   signInOk,
@@ -56,14 +58,7 @@ test.beforeAll(async ({ browser }) => {
   sim = await startSimProcess();
   const page = await browser.newPage();
   await signInAsAdmin(page);
-  await page.goto('/admin/routers');
-  const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Add router' }) });
-  await form.getByLabel('Name').fill(routerName);
-  await form.getByLabel('Host').fill('127.0.0.1');
-  await form.getByLabel('Port').fill(String(sim.apiPort));
-  await form.getByLabel('API user').fill('admin');
-  await form.getByRole('button', { name: 'Add router' }).click();
-  await expect(page.getByText(`Router ${routerName} saved.`)).toBeVisible();
+  await addRouterViaUi(page, routerName, sim.apiPort);
   requester.password = await createUserViaUi(page, requester.name, 'user');
   approver.password = await createUserViaUi(page, approver.name, 'approver');
   selfish.password = await createUserViaUi(page, selfish.name, 'approver');
@@ -74,13 +69,7 @@ test.beforeAll(async ({ browser }) => {
 });
 
 test.afterAll(async ({ browser }) => {
-  const page = await browser.newPage();
-  await signInAsAdmin(page);
-  await page.goto('/admin/routers');
-  page.on('dialog', (d) => d.accept());
-  await page.getByTestId(`router-${routerName}`).getByRole('button', { name: 'Delete' }).click();
-  await expect(page.getByTestId(`router-${routerName}`)).toHaveCount(0);
-  await page.close();
+  await deleteRouterViaUi(browser, routerName);
   await sim.stop();
 });
 
