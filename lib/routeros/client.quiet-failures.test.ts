@@ -57,6 +57,25 @@ async function blackholeProxy(target: number) {
 }
 
 /**
+ * A client connected through a black-hole proxy, whose connection then goes silent. Production
+ * timings scaled 1/50: timeout 5 s -> 100 ms, keep-alive 30 s -> 600 ms, breaker 15 s -> 300 ms.
+ */
+async function connectedThenHoled() {
+  const s = await startSimulator({ apiSslPort: null });
+  sims.push(s);
+  const p = await blackholeProxy(s.apiPort);
+  const c = mk(p.port, {
+    timeoutMs: 100,
+    keepaliveMs: 600,
+    breaker: { failureThreshold: 5, resetTimeoutMs: 300 },
+    reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
+  });
+  await c.connect();
+  p.st.holes[0]!.hole = true;
+  return { p, c };
+}
+
+/**
  * The client against connections that go wrong quietly: a command whose deadline passed while the
  * connection was still being opened, and a connection that died without a reset (a NAT or
  * firewall in between lost its state), with and without commands keeping it busy.
@@ -82,18 +101,7 @@ describe('client', () => {
   });
 
   it('replaces a silently dead (half-open) connection while commands keep timing out', async () => {
-    const s = await startSimulator({ apiSslPort: null });
-    sims.push(s);
-    const p = await blackholeProxy(s.apiPort);
-    // production ratios scaled 1/50: timeout 5 s -> 100, keepalive 30 s -> 600, breaker 15 s -> 300
-    const c = mk(p.port, {
-      timeoutMs: 100,
-      keepaliveMs: 600,
-      breaker: { failureThreshold: 5, resetTimeoutMs: 300 },
-      reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
-    });
-    await c.connect();
-    p.st.holes[0]!.hole = true;
+    const { p, c } = await connectedThenHoled();
     let ok = 0;
     const until = Date.now() + 5_000;
     while (Date.now() < until) {
@@ -112,17 +120,7 @@ describe('client', () => {
   }, 20_000);
 
   it('control: an idle half-open connection is replaced by the keepalive', async () => {
-    const s = await startSimulator({ apiSslPort: null });
-    sims.push(s);
-    const p = await blackholeProxy(s.apiPort);
-    const c = mk(p.port, {
-      timeoutMs: 100,
-      keepaliveMs: 600,
-      breaker: { failureThreshold: 5, resetTimeoutMs: 300 },
-      reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
-    });
-    await c.connect();
-    p.st.holes[0]!.hole = true;
+    const { p } = await connectedThenHoled();
     await sleep(2_500);
     expect(p.st.accepted).toBeGreaterThan(1);
   }, 20_000);
