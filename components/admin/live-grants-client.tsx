@@ -7,8 +7,8 @@ import { ActionMessage } from '@/components/ui/action-message';
 import { Alert } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
+import { ButtonForm } from '@/components/ui/button-form';
 import { Card } from '@/components/ui/card';
-import { confirmFirst } from '@/components/ui/confirm-first';
 import { useDurationText } from '@/components/ui/duration';
 import { SessionEndedNotice } from '@/components/ui/session-ended';
 import { usePolling } from '@/components/ui/use-polling';
@@ -279,21 +279,15 @@ function EntryRow({
       <td className="px-3 py-2">
         {/* An address resolved from a host name is revoked with the name's row, not one by one. */}
         {canRevoke && entry.grant && !ending && !entry.resolvedFrom && (
-          <form
+          <ButtonForm
             action={action}
-            onSubmit={confirmFirst(t('revokeConfirm', { address: entry.address, who: who }))}
-          >
-            <input type="hidden" name="grantId" value={entry.grant.id} />
-            <Button
-              type="submit"
-              size="sm"
-              variant="danger"
-              disabled={pending}
-              aria-label={t('revokeFor', { address: entry.address })}
-            >
-              {t('revoke')}
-            </Button>
-          </form>
+            fields={{ grantId: entry.grant.id }}
+            confirm={t('revokeConfirm', { address: entry.address, who: who })}
+            pending={pending}
+            variant="danger"
+            label={t('revoke')}
+            ariaLabel={t('revokeFor', { address: entry.address })}
+          />
         )}
         {state && !(state as { ok: boolean }).ok && <ActionMessage state={state as never} />}
       </td>

@@ -6,6 +6,7 @@ import { deletePolicyAction, savePolicyAction } from '@/app/(admin)/admin/polici
 import { ActionMessage } from '@/components/ui/action-message';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
+import { ButtonForm } from '@/components/ui/button-form';
 import { SelectField, TextField } from '@/components/ui/field';
 import { ActionForm } from '@/components/ui/form';
 
@@ -198,17 +199,16 @@ export function PolicyDelete({ id, name }: { id: string; name: string }) {
   const t = useTranslations('policies');
   const [state, action, pending] = useActionState(deletePolicyAction, null);
   return (
-    <form
-      action={action}
-      onSubmit={(e) => {
-        if (!window.confirm(t('deleteConfirm', { name }))) e.preventDefault();
-      }}
-    >
-      <input type="hidden" name="id" value={id} />
-      <Button type="submit" size="sm" variant="danger" disabled={pending}>
-        {t('delete')}
-      </Button>
+    <div>
+      <ButtonForm
+        action={action}
+        fields={{ id }}
+        confirm={t('deleteConfirm', { name })}
+        pending={pending}
+        variant="danger"
+        label={t('delete')}
+      />
       {state && !state.ok && <ActionMessage state={state} />}
-    </form>
+    </div>
   );
 }

@@ -12,7 +12,7 @@ import {
 import { ActionMessage } from '@/components/ui/action-message';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
-import { confirmFirst } from '@/components/ui/confirm-first';
+import { ButtonForm } from '@/components/ui/button-form';
 import { TextField } from '@/components/ui/field';
 import { ActionForm } from '@/components/ui/form';
 import type { ActionResult } from '@/lib/auth/action';
@@ -158,29 +158,32 @@ export function RouterTools({ router }: { router: PublicRouter }) {
   return (
     <div className="mt-4 space-y-3">
       <div className="flex flex-wrap gap-2">
-        <form action={testAction}>
-          <input type="hidden" name="id" value={router.id} />
-          <Button type="submit" size="sm" variant="secondary" disabled={testing}>
-            {testing ? t('testing') : t('test')}
-          </Button>
-        </form>
-        <form action={deleteAction} onSubmit={confirmFirst(t('deleteConfirm', { name: router.name }))}>
-          <input type="hidden" name="id" value={router.id} />
-          <Button type="submit" size="sm" variant="danger" disabled={deleting}>
-            {t('delete')}
-          </Button>
-        </form>
+        <ButtonForm
+          action={testAction}
+          fields={{ id: router.id }}
+          pending={testing}
+          label={testing ? t('testing') : t('test')}
+        />
+        <ButtonForm
+          action={deleteAction}
+          fields={{ id: router.id }}
+          confirm={t('deleteConfirm', { name: router.name })}
+          pending={deleting}
+          variant="danger"
+          label={t('delete')}
+        />
       </div>
       <ConnectionResult state={testState} />
       {deleteState && !deleteState.ok && <ActionMessage state={deleteState} />}
       {deleteState && !deleteState.ok && deleteState.error.code === 'router_has_grants' && (
-        <form action={deleteAction} onSubmit={confirmFirst(t('deleteAnywayConfirm', { name: router.name }))}>
-          <input type="hidden" name="id" value={router.id} />
-          <input type="hidden" name="force" value="1" />
-          <Button type="submit" size="sm" variant="danger" disabled={deleting}>
-            {t('deleteAnyway')}
-          </Button>
-        </form>
+        <ButtonForm
+          action={deleteAction}
+          fields={{ id: router.id, force: '1' }}
+          confirm={t('deleteAnywayConfirm', { name: router.name })}
+          pending={deleting}
+          variant="danger"
+          label={t('deleteAnyway')}
+        />
       )}
       <details>
         <summary className="cursor-pointer text-sm text-zinc-700 dark:text-zinc-300">{t('edit')}</summary>

@@ -13,7 +13,7 @@ import {
 import { ActionMessage } from '@/components/ui/action-message';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
-import { confirmFirst } from '@/components/ui/confirm-first';
+import { ButtonForm } from '@/components/ui/button-form';
 import { SelectField, TextField } from '@/components/ui/field';
 import { ActionForm } from '@/components/ui/form';
 
@@ -107,45 +107,40 @@ export function UserRowActions({ user, self }: { user: RowUser; self: boolean })
           </Button>
         </form>
         {!self && (
-          <form
+          <ButtonForm
             action={disableAction}
-            onSubmit={user.disabled ? undefined : confirmFirst(t('disableConfirm', { name: user.username }))}
-          >
-            <input type="hidden" name="userId" value={user.id} />
-            <input type="hidden" name="disabled" value={String(!user.disabled)} />
-            <Button
-              type="submit"
-              size="sm"
-              variant={user.disabled ? 'secondary' : 'danger'}
-              disabled={disablePending}
-            >
-              {user.disabled ? t('enable') : t('disable')}
-            </Button>
-          </form>
+            fields={{ userId: user.id, disabled: String(!user.disabled) }}
+            confirm={user.disabled ? undefined : t('disableConfirm', { name: user.username })}
+            pending={disablePending}
+            variant={user.disabled ? 'secondary' : 'danger'}
+            label={user.disabled ? t('enable') : t('disable')}
+          />
         )}
         {/* One's own password and two-step sign-in are changed under Account. */}
         {!self && (
-          <form action={resetAction} onSubmit={confirmFirst(t('resetConfirm', { name: user.username }))}>
-            <input type="hidden" name="userId" value={user.id} />
-            <Button type="submit" size="sm" variant="secondary" disabled={resetPending}>
-              {t('resetPassword')}
-            </Button>
-          </form>
+          <ButtonForm
+            action={resetAction}
+            fields={{ userId: user.id }}
+            confirm={t('resetConfirm', { name: user.username })}
+            pending={resetPending}
+            label={t('resetPassword')}
+          />
         )}
         {!self && user.totpEnabled && (
-          <form action={totpAction} onSubmit={confirmFirst(t('totpOffConfirm', { name: user.username }))}>
-            <input type="hidden" name="userId" value={user.id} />
-            <Button type="submit" size="sm" variant="secondary" disabled={totpPending}>
-              {t('totpOff')}
-            </Button>
-          </form>
+          <ButtonForm
+            action={totpAction}
+            fields={{ userId: user.id }}
+            confirm={t('totpOffConfirm', { name: user.username })}
+            pending={totpPending}
+            label={t('totpOff')}
+          />
         )}
-        <form action={revokeAction}>
-          <input type="hidden" name="userId" value={user.id} />
-          <Button type="submit" size="sm" variant="secondary" disabled={revokePending}>
-            {t('revokeSessions')}
-          </Button>
-        </form>
+        <ButtonForm
+          action={revokeAction}
+          fields={{ userId: user.id }}
+          pending={revokePending}
+          label={t('revokeSessions')}
+        />
       </div>
       {roleState && !roleState.ok && <ActionMessage state={roleState} />}
       {disableState && !disableState.ok && <ActionMessage state={disableState} />}

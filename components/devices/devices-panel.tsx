@@ -12,7 +12,7 @@ import { ActionMessage } from '@/components/ui/action-message';
 import { Alert } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
-import { confirmFirst } from '@/components/ui/confirm-first';
+import { ButtonForm } from '@/components/ui/button-form';
 import { CopyButton } from '@/components/ui/copy-button';
 import { SelectField, TextField } from '@/components/ui/field';
 import { ActionForm } from '@/components/ui/form';
@@ -194,28 +194,32 @@ function DeviceRow({
       <td className="px-3 py-2">
         <div className="flex flex-wrap gap-2">
           {!revoked && (
-            <form action={rotateAction} onSubmit={confirmFirst(t('rotateConfirm', { name: device.name }))}>
-              <input type="hidden" name="deviceId" value={device.id} />
-              <Button type="submit" size="sm" variant="secondary" disabled={rotating}>
-                {t('rotate')}
-              </Button>
-            </form>
+            <ButtonForm
+              action={rotateAction}
+              fields={{ deviceId: device.id }}
+              confirm={t('rotateConfirm', { name: device.name })}
+              pending={rotating}
+              label={t('rotate')}
+            />
           )}
           {!revoked && (
-            <form action={revokeAction} onSubmit={confirmFirst(t('revokeConfirm', { name: device.name }))}>
-              <input type="hidden" name="deviceId" value={device.id} />
-              <Button type="submit" size="sm" variant="danger" disabled={revoking}>
-                {t('revoke')}
-              </Button>
-            </form>
+            <ButtonForm
+              action={revokeAction}
+              fields={{ deviceId: device.id }}
+              confirm={t('revokeConfirm', { name: device.name })}
+              pending={revoking}
+              variant="danger"
+              label={t('revoke')}
+            />
           )}
           {revoked && (
-            <form action={deleteAction} onSubmit={confirmFirst(t('deleteConfirm', { name: device.name }))}>
-              <input type="hidden" name="deviceId" value={device.id} />
-              <Button type="submit" size="sm" variant="secondary" disabled={deleting}>
-                {t('delete')}
-              </Button>
-            </form>
+            <ButtonForm
+              action={deleteAction}
+              fields={{ deviceId: device.id }}
+              confirm={t('deleteConfirm', { name: device.name })}
+              pending={deleting}
+              label={t('delete')}
+            />
           )}
         </div>
         {failed && <ActionMessage state={failed} />}

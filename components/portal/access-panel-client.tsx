@@ -7,6 +7,7 @@ import { ActionMessage } from '@/components/ui/action-message';
 import { Alert } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
+import { ButtonForm } from '@/components/ui/button-form';
 import { Card } from '@/components/ui/card';
 import { useDurationText } from '@/components/ui/duration';
 import { SessionEndedNotice } from '@/components/ui/session-ended';
@@ -263,31 +264,22 @@ function GrantRow({
       {!lapsed && (
         <div className="flex gap-2">
           {grant.status !== 'revoke_pending' && grant.source === 'web' && (
-            <form action={extendAction}>
-              <input type="hidden" name="grantId" value={grant.id} />
-              <Button
-                type="submit"
-                size="sm"
-                variant="secondary"
-                disabled={extending}
-                aria-label={t('extendFor', { address: grant.address })}
-              >
-                {t('extend')}
-              </Button>
-            </form>
+            <ButtonForm
+              action={extendAction}
+              fields={{ grantId: grant.id }}
+              pending={extending}
+              label={t('extend')}
+              ariaLabel={t('extendFor', { address: grant.address })}
+            />
           )}
-          <form action={endAction}>
-            <input type="hidden" name="grantId" value={grant.id} />
-            <Button
-              type="submit"
-              size="sm"
-              variant="danger"
-              disabled={ending || grant.status === 'revoke_pending'}
-              aria-label={t('endFor', { address: grant.address })}
-            >
-              {t('end')}
-            </Button>
-          </form>
+          <ButtonForm
+            action={endAction}
+            fields={{ grantId: grant.id }}
+            pending={ending || grant.status === 'revoke_pending'}
+            variant="danger"
+            label={t('end')}
+            ariaLabel={t('endFor', { address: grant.address })}
+          />
         </div>
       )}
       {extendState && !extendState.ok && <ActionMessage state={extendState} />}
